@@ -1,0 +1,248 @@
+package dev.equinox;
+
+import java.util.Arrays;
+
+/**
+ * One engine step, as {@link Scheduler#nextBatch()} hands it out: decode entries first (every running request
+ * past its prefill takes one token), then prefill chunks. The same instance is reused for every step (the
+ * scheduler allocates nothing per step), so it is valid only until the step is completed or failed.
+ *
+ * <p>The engine runs the entries, optionally records per entry what happened ({@link #report}), then calls
+ * {@link Scheduler#complete}. Entries it does not report take the defaults: a decode entry, or the last chunk of
+ * a prefill, produced one token; other chunks produced none; nothing finished unless the output cap was hit.
+ * So an engine only reports stop tokens and aborts.
+ *
+ * <p>Engine thread only.
+ */
+public final class Batch {
+    private static final byte DECODE = 1;
+    private static final byte PREFILL = 2;
+
+    long stepId = -1;
+    int size;
+    int decodeCount;
+    int prefillTokens;
+    long prefillAttendedPairs;
+    long decodeContextTokens;
+    boolean issued;
+
+    Req[] reqs = new Req[16];
+    private byte[] kind = new byte[16];
+    private int[] offset = new int[16];
+    private int[] length = new int[16];
+    int[] produced = new int[16];
+    FinishReason[] finish = new FinishReason[16];
+    boolean[] reported = new boolean[16];
+
+    Batch() {
+    }
+
+    /** Step number, increasing from 0; a completion must name the batch of the current step. */
+    public long stepId() {
+        return stepId;
+    }
+
+    /** Number of entries. */
+    public int size() {
+        return size;
+    }
+
+    /** Whether nothing is to run this step. */
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Number of decode entries (they come first: indices 0 .. decodeCount-1). */
+    public int decodeCount() {
+        return decodeCount;
+    }
+
+    /** Number of prefill-chunk entries. */
+    public int prefillCount() {
+        return size - decodeCount;
+    }
+
+    /** Prompt tokens processed by all prefill chunks of the step. */
+    public int prefillTokens() {
+        return prefillTokens;
+    }
+
+    /** Sum over prefill chunks of chunk tokens x context at the chunk's end (attention work). */
+    public long prefillAttendedPairs() {
+        return prefillAttendedPairs;
+    }
+
+    /** Sum of the decode entries' context lengths. */
+    public long decodeContextTokens() {
+        return decodeContextTokens;
+    }
+
+    /** Tokens the step processes: decode entries plus prefill tokens (what the token budget bounds). */
+    public int totalTokens() {
+        return decodeCount + prefillTokens;
+    }
+
+    /** The request of entry {@code i}. */
+    public RequestHandle request(int i) {
+        check(i);
+        return reqs[i];
+    }
+
+    /** The id of entry {@code i}'s request. */
+    public long requestId(int i) {
+        check(i);
+        return reqs[i].id;
+    }
+
+    /** Whether entry {@code i} is a prefill chunk (else a decode). */
+    public boolean isPrefill(int i) {
+        check(i);
+        return kind[i] == PREFILL;
+    }
+
+    /**
+     * Entry {@code i}'s first token position within the request's sequence (prompt followed by the tokens
+     * generated so far; after a preemption the generated tokens are recomputed as part of the prefill).
+     */
+    public int tokenOffset(int i) {
+        check(i);
+        return offset[i];
+    }
+
+    /** Tokens entry {@code i} processes (1 for a decode). */
+    public int tokenCount(int i) {
+        check(i);
+        return length[i];
+    }
+
+    /** Whether entry {@code i} yields an output token when it runs (a decode, or the last prefill chunk). */
+    public boolean producesToken(int i) {
+        check(i);
+        return kind[i] == DECODE || offset[i] + length[i] == reqs[i].prefillTarget;
+    }
+
+    /** Tokens entry {@code i} produced (the default until reported). */
+    public int produced(int i) {
+        check(i);
+        return produced[i];
+    }
+
+    /** How entry {@code i}'s request ended in this step ({@link FinishReason#NONE} if it continues). */
+    public FinishReason finishReason(int i) {
+        check(i);
+        return finish[i];
+    }
+
+    /**
+     * Records what entry {@code i} did: tokens produced (0 or 1 for a decode; 0 or 1 for a prefill chunk) and
+     * how its request ended ({@link FinishReason#NONE} if it continues).
+     *
+     * @throws InvalidStepException if the entry was already reported, the batch is not out, or the values are
+     *                              impossible
+     */
+    public void report(int i, int tokens, FinishReason reason) {
+        check(i);
+        if (!issued) {
+            throw new InvalidStepException("step " + stepId + " is not awaiting completion");
+        }
+        if (reported[i]) {
+            throw new InvalidStepException("request " + reqs[i].id + " reported twice in step " + stepId);
+        }
+        if (tokens < 0 || tokens > 1) {
+            throw new InvalidStepException("request " + reqs[i].id + ": tokens produced must be 0 or 1 per step, got " + tokens);
+        }
+        if (reason == null) {
+            throw new InvalidStepException("request " + reqs[i].id + ": finish reason must not be null (use NONE)");
+        }
+        reported[i] = true;
+        produced[i] = tokens;
+        finish[i] = reason;
+    }
+
+    /** Reports by request id instead of index; see {@link #report(int, int, FinishReason)}. */
+    public void reportById(long requestId, int tokens, FinishReason reason) {
+        int i = indexOf(requestId);
+        if (i < 0) {
+            throw new InvalidStepException("request " + requestId + " is not in step " + stepId);
+        }
+        report(i, tokens, reason);
+    }
+
+    /** Index of the entry for a request id, or -1. Linear in the batch size. */
+    public int indexOf(long requestId) {
+        for (int i = 0; i < size; i++) {
+            if (reqs[i].id == requestId) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void check(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("entry " + i + " of a batch of " + size);
+        }
+    }
+
+    // ---- package-private building (engine thread) ----
+
+    void reset(long step) {
+        for (int i = 0; i < size; i++) {
+            reqs[i] = null;
+        }
+        stepId = step;
+        size = 0;
+        decodeCount = 0;
+        prefillTokens = 0;
+        prefillAttendedPairs = 0;
+        decodeContextTokens = 0;
+    }
+
+    void addDecode(Req r) {
+        int i = grow();
+        reqs[i] = r;
+        kind[i] = DECODE;
+        offset[i] = r.computed;
+        length[i] = 1;
+        produced[i] = 1;
+        finish[i] = FinishReason.NONE;
+        reported[i] = false;
+        decodeCount++;
+        decodeContextTokens += r.computed + 1;
+    }
+
+    void addPrefill(Req r, int from, int tokens) {
+        int i = grow();
+        reqs[i] = r;
+        kind[i] = PREFILL;
+        offset[i] = from;
+        length[i] = tokens;
+        produced[i] = from + tokens == r.prefillTarget ? 1 : 0;
+        finish[i] = FinishReason.NONE;
+        reported[i] = false;
+        prefillTokens += tokens;
+        prefillAttendedPairs += (long) tokens * (from + tokens);
+    }
+
+    private int grow() {
+        if (size == reqs.length) {
+            int n = size * 2;
+            reqs = Arrays.copyOf(reqs, n);
+            kind = Arrays.copyOf(kind, n);
+            offset = Arrays.copyOf(offset, n);
+            length = Arrays.copyOf(length, n);
+            produced = Arrays.copyOf(produced, n);
+            finish = Arrays.copyOf(finish, n);
+            reported = Arrays.copyOf(reported, n);
+        }
+        return size++;
+    }
+
+    Req req(int i) {
+        return reqs[i];
+    }
+
+    boolean decodeAt(int i) {
+        return kind[i] == DECODE;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.equinox;
+
+/**
+ * The fairness-aware scheduler an inference engine embeds. Create one with {@link Equinox#builder()}.
+ *
+ * <h2>Threading contract</h2>
+ * <ul>
+ * <li><b>Any thread</b>: {@link #submit}, {@link RequestHandle#cancel()}, {@link #registerTenant},
+ * {@link #stats()}, {@link #close()}. None of them blocks: submissions and cancels are handed to the engine
+ * thread through a lock-free queue and applied at its next {@link #nextBatch()}.</li>
+ * <li><b>The engine thread only</b> (one thread at a time, strictly alternating): {@link #nextBatch()}, then
+ * exactly one of {@link #complete} or {@link #fail} for that batch.</li>
+ * </ul>
+ */
+public interface Scheduler extends AutoCloseable {
+
+    /**
+     * Submits a request. Returns {@link Submission.Accepted} with a handle, or {@link Submission.Rejected} naming
+     * the tenant and the reason (queue full, unknown tenant, exceeds the context or the KV cache, closed).
+     */
+    Submission submit(RequestSpec spec);
+
+    /**
+     * Registers a tenant with a weight (> 0; shares are proportional to weights), or updates the weight of a
+     * known one. Takes effect at the next step.
+     *
+     * @throws IllegalArgumentException for a blank id or a weight that is not a finite positive number
+     */
+    void registerTenant(String tenant, double weight);
+
+    /**
+     * Forms the next step: continues every running decode, then fills the remaining token budget with prefill
+     * chunks of running and newly admitted requests. Returns an empty batch when there is nothing to run. The
+     * returned instance is reused: it is valid until {@link #complete} or {@link #fail}.
+     *
+     * @throws InvalidStepException if the previous batch was neither completed nor failed
+     */
+    Batch nextBatch();
+
+    /**
+     * Reports that the engine ran {@code batch}: tokens (defaults or {@link Batch#report}), finishes, the step's
+     * measured duration and, when known, the GPU utilization over it (NaN otherwise).
+     *
+     * @throws InvalidStepException for a batch that is not the one out, a negative or NaN duration, or a
+     *                              utilization outside [0, 1]
+     */
+    void complete(Batch batch, long durationNanos, double gpuUtilization);
+
+    /**
+     * Reports that the engine failed to run {@code batch}. Its requests lose their KV memory and go back to the
+     * front of their tenants' queues (recomputed later); tokens they produced before stay counted, the failed
+     * step is not charged to anyone.
+     */
+    void fail(Batch batch, Throwable cause);
+
+    /** A consistent-enough snapshot of counts and counters; any thread. */
+    SchedulerStats stats();
+
+    /** The name of the scheduling policy in use. */
+    String policyName();
+
+    /**
+     * Adds a listener of request events (engine thread callbacks; must be fast and must not call back into the
+     * scheduler). Used by the Micrometer binder and the simulator.
+     */
+    void addListener(RequestListener listener);
+
+    /**
+     * Closes the scheduler: new submissions are rejected with {@link Rejection#SHUTDOWN}; every request not yet
+     * terminal completes exceptionally with {@link EquinoxException} and becomes {@link RequestStatus#FAILED};
+     * a predictor owned by the scheduler is closed. Idempotent.
+     */
+    @Override
+    void close();
+}
