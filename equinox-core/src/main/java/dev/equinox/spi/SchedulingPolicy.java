@@ -39,19 +39,16 @@ public interface SchedulingPolicy {
     int selectTenant();
 
     /**
-     * Whether the batch former may skip a head that does not fit (KV memory) and try the next tenant. VTC stops
-     * at the first request that does not fit; default false.
+     * {@code r} (the head of its tenant) was admitted into the running set. Batch formation stops at the first
+     * selected head that does not fit (KV memory), as in VTC: a tenant is never overtaken because its request is
+     * large. {@code readmitted} is true when {@code r} runs again after a preemption or a failed step: its work
+     * was charged already and must not be charged twice.
      */
-    default boolean skipsUnfitHeads() {
-        return false;
-    }
-
-    /** {@code r} (the head of its tenant) was admitted into the running set. */
-    void onAdmitted(RequestHandle r);
+    void onAdmitted(RequestHandle r, boolean readmitted);
 
     /**
-     * A running request must give up its KV memory; returns the victim (any running request, possibly
-     * {@code needy} itself). Default: {@code needy}'s most recently admitted peer... implementations override.
+     * A running request must give up its KV memory so that {@code needy} can grow; returns the victim: any
+     * running request, possibly {@code needy} itself.
      */
     RequestHandle selectVictim(RequestHandle needy);
 
@@ -69,8 +66,16 @@ public interface SchedulingPolicy {
     default void onFinished(RequestHandle r) {
     }
 
-    /** The policy's fairness counter of tenant {@code t} (for metrics); NaN if it keeps none. */
+    /**
+     * The policy's (user-side) fairness counter of tenant {@code t} for metrics: VTC's virtual token counter, the
+     * holistic policy's User Fairness Counter; NaN if it keeps none.
+     */
     default double counter(int tenant) {
+        return Double.NaN;
+    }
+
+    /** The resource-side counter of tenant {@code t} (the holistic policy's Resource Fairness Counter), else NaN. */
+    default double resourceCounter(int tenant) {
         return Double.NaN;
     }
 }

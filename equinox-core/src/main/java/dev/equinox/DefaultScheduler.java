@@ -1,0 +1,836 @@
+package dev.equinox;
+
+import dev.equinox.cost.CostModels;
+import dev.equinox.spi.EngineCostModel;
+import dev.equinox.spi.Prediction;
+import dev.equinox.spi.Predictor;
+import dev.equinox.spi.SchedulingPolicy;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler behind {@link Equinox#build()}.
+ *
+ * <h2>Design</h2>
+ * <ul>
+ * <li><b>Two worlds.</b> Callers ({@link #submit}, cancel, {@link #registerTenant}) only touch atomics and two
+ * lock-free queues; everything else belongs to the engine thread, which drains the queues at the start of
+ * {@link #nextBatch()}. No lock is taken on the hot path and no caller ever blocks.</li>
+ * <li><b>Per-tenant FIFO queues</b> (intrusive linked lists) plus a dense array of <i>active</i> tenants (those
+ * with waiting requests): the policy chooses among active tenants and takes the head, so a step never scans the
+ * waiting queue (cost is O(active tenants) per admission for the fairness policies, O(running) for decodes).</li>
+ * <li><b>Stall-free batching</b> (Sarathi-Serve, OSDI 2024): decodes first, then chunks of prompts already in
+ * prefill, then admissions, all within one token budget.</li>
+ * <li><b>KV in blocks, reserved by prediction</b>: admission reserves prompt + predicted output x (1 + margin)
+ * (SGLang reserves the expected decode similarly; vLLM reserves nothing and preempts more); when a decode needs
+ * a block and none is free the policy picks a victim, whose KV is freed and which is recomputed later.</li>
+ * <li><b>No allocation per step</b>: the {@link Batch} and all arrays are reused; counters are primitives.</li>
+ * </ul>
+ */
+final class DefaultScheduler implements Scheduler {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
+    private static final int VTC_JOIN_EVERY = 10;
+    private static final int VTC_MAX_RUNNING = 1000;
+
+    // configuration
+    final int configuredBudget;
+    final int configuredMaxRunning;
+    final int totalBlocks;
+    final int blockSize;
+    final int chunkSize;
+    final int maxContext;
+    final double kvMargin;
+    final int maxWaiting;
+    final int maxWaitingPerTenant;
+    final double promptWeight;
+    final double outputWeight;
+    final boolean requireRegistration;
+    final BatchingMode mode;
+    final Ticker ticker;
+    final EngineCostModel costModel;
+    final SchedulingPolicy policy;
+    final Predictor predictor;
+    final Predictor fallback;
+    private final Executor predictionExecutor;
+    private final ExecutorService ownedExecutor;
+    final AdaptiveBatching adaptive;
+    final PolicyView view;
+
+    // caller side
+    private final ConcurrentHashMap<String, Tenant> tenantsById = new ConcurrentHashMap<>();
+    private final Object tenantLock = new Object();
+    private volatile Tenant[] tenantArray = new Tenant[0];
+    private final ConcurrentLinkedQueue<Req> inbox = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Req> cancels = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger waitingPermits = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicLong submittedCount = new AtomicLong();
+    private final AtomicLong rejectedCount = new AtomicLong();
+    private volatile boolean weightsDirty;
+    private volatile boolean closed;
+    private volatile RequestListener[] listeners = new RequestListener[0];
+
+    // engine side
+    private int knownTenants;
+    Tenant[] tenants = new Tenant[0];
+    int[] active = new int[16];
+    int activeCount;
+    Req[] running = new Req[64];
+    int runningCount;
+    private Req[] prefilling = new Req[16];
+    private int prefillingCount;
+    int freeBlocks;
+    private long seqCounter;
+    private long admitCounter;
+    private final Batch batch = new Batch();
+    private long nextStep;
+    private boolean batchOut;
+    private int decodeStepsSinceJoin = VTC_JOIN_EVERY;
+    private long[] vtcScratch = new long[64];
+
+    // statistics: plain fields written by the engine thread, published by a volatile write
+    private long finishedCount;
+    private long cancelledCount;
+    private long failedCount;
+    private long preemptionCount;
+    private long promptTokenCount;
+    private long generationTokenCount;
+    private long stepCount;
+    private long failedStepCount;
+    private int waitingEngine;
+    private volatile long published;
+
+    DefaultScheduler(Equinox b, int budget, int maxRunning, int blocks, int blockSize, int chunk, int context,
+            int maxWaiting, int perTenant) {
+        this.configuredBudget = budget;
+        this.configuredMaxRunning = maxRunning;
+        this.totalBlocks = blocks;
+        this.blockSize = blockSize;
+        this.chunkSize = chunk;
+        this.maxContext = context;
+        this.kvMargin = Double.isNaN(b.kvMargin) ? 0.1 : b.kvMargin;
+        this.maxWaiting = maxWaiting;
+        this.maxWaitingPerTenant = perTenant;
+        this.promptWeight = Double.isNaN(b.promptWeight) ? 1.0 : b.promptWeight;
+        this.outputWeight = Double.isNaN(b.outputWeight) ? 2.0 : b.outputWeight;
+        this.requireRegistration = b.requireRegistration != null && b.requireRegistration;
+        this.mode = b.batchingMode == null ? BatchingMode.STALL_FREE : b.batchingMode;
+        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.costModel = b.costModel == null ? CostModels.vtcA10g() : b.costModel;
+        this.policy = b.policy == null ? Policies.fcfs() : b.policy;
+        this.predictor = b.predictor == null ? Predictors.movingAverage() : b.predictor;
+        this.fallback = b.fallbackPredictor == null ? Predictors.maxTokens() : b.fallbackPredictor;
+        if (predictor.isBlocking() && b.predictionExecutor == null) {
+            ownedExecutor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "equinox-predictor");
+                t.setDaemon(true);
+                return t;
+            });
+            predictionExecutor = ownedExecutor;
+        } else {
+            ownedExecutor = null;
+            predictionExecutor = b.predictionExecutor;
+        }
+        boolean adaptiveOn = b.adaptive != null ? b.adaptive : this.policy instanceof HolisticPolicy;
+        double target = Double.isNaN(b.targetTpotSeconds) ? 0.05 : b.targetTpotSeconds;
+        this.adaptive = new AdaptiveBatching(adaptiveOn && mode == BatchingMode.STALL_FREE, budget, maxRunning,
+                Math.min(chunk, budget), target, costModel);
+        this.freeBlocks = blocks;
+        this.view = new PolicyView(this);
+        this.policy.bind(view);
+    }
+
+    // ------------------------------------------------------------------ any thread
+
+    @Override
+    public Submission submit(RequestSpec spec) {
+        if (spec == null) {
+            throw new NullPointerException("spec");
+        }
+        String tenantId = spec.tenant();
+        if (closed) {
+            return reject(tenantId, Rejection.SHUTDOWN, "the scheduler is closed");
+        }
+        int prompt = spec.promptTokens();
+        long total = (long) prompt + spec.maxOutputTokens();
+        if (total > maxContext) {
+            return reject(tenantId, Rejection.EXCEEDS_CONTEXT, "prompt " + prompt + " + maxOutputTokens "
+                    + spec.maxOutputTokens() + " = " + total + " exceeds the context limit " + maxContext);
+        }
+        long needTokens = mode == BatchingMode.VTC_REFERENCE ? total : prompt + 1L;
+        if (blocksFor(needTokens) > totalBlocks) {
+            return reject(tenantId, Rejection.EXCEEDS_KV_CAPACITY, needTokens + " tokens can never fit the KV cache of "
+                    + totalBlocks + " blocks x " + blockSize + " tokens");
+        }
+        Tenant t = tenantsById.get(tenantId);
+        if (t == null) {
+            if (requireRegistration) {
+                return reject(tenantId, Rejection.UNKNOWN_TENANT, "tenant is not registered");
+            }
+            t = tenant(tenantId, 1.0, false);
+        }
+        if (waitingPermits.incrementAndGet() > maxWaiting) {
+            waitingPermits.decrementAndGet();
+            return reject(tenantId, Rejection.QUEUE_FULL, maxWaiting + " requests are already waiting");
+        }
+        if (t.waitingPermits.incrementAndGet() > maxWaitingPerTenant) {
+            t.waitingPermits.decrementAndGet();
+            waitingPermits.decrementAndGet();
+            return reject(tenantId, Rejection.TENANT_QUEUE_FULL, "tenant already has " + maxWaitingPerTenant + " requests waiting");
+        }
+        Req r = new Req(ids.getAndIncrement(), t, spec, this);
+        r.queuedAt = ticker.read();
+        if (predictor.isBlocking()) {
+            startAsyncPrediction(r);
+        }
+        submittedCount.incrementAndGet();
+        inbox.add(r);
+        return new Submission.Accepted(r);
+    }
+
+    private void startAsyncPrediction(Req r) {
+        try {
+            predictionExecutor.execute(() -> {
+                try {
+                    Prediction p = predictor.predict(r.spec);
+                    r.asyncPrediction = clampPrediction(p.outputTokens(), r.spec);
+                } catch (RuntimeException e) {
+                    LOG.debug("predictor {} failed for request {}; the fallback is used", predictor.name(), r.id, e);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("prediction executor refused request {}; the fallback is used", r.id, e);
+        }
+    }
+
+    private Submission reject(String tenant, Rejection reason, String message) {
+        rejectedCount.incrementAndGet();
+        return new Submission.Rejected(tenant, reason, message);
+    }
+
+    @Override
+    public void registerTenant(String tenant, double weight) {
+        if (tenant == null || tenant.isBlank()) {
+            throw new IllegalArgumentException("tenant must be a non-blank string, got " + (tenant == null ? "null" : "'" + tenant + "'"));
+        }
+        if (!(weight > 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("weight of tenant '" + tenant + "' must be a finite number > 0, got " + weight);
+        }
+        Tenant t = tenantsById.get(tenant);
+        if (t == null || !t.registered) {
+            t = tenant(tenant, weight, true);
+        }
+        t.requestedWeight = weight;
+        weightsDirty = true;
+    }
+
+    private Tenant tenant(String id, double weight, boolean registered) {
+        synchronized (tenantLock) {
+            Tenant t = tenantsById.get(id);
+            if (t != null) {
+                return t;
+            }
+            Tenant[] old = tenantArray;
+            t = new Tenant(id, old.length, weight, registered);
+            Tenant[] grown = Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = t;
+            tenantArray = grown;
+            tenantsById.put(id, t);
+            return t;
+        }
+    }
+
+    void enqueueCancel(Req r) {
+        cancels.add(r);
+    }
+
+    @Override
+    public String policyName() {
+        return policy.name();
+    }
+
+    @Override
+    public void addListener(RequestListener listener) {
+        if (listener == null) {
+            throw new NullPointerException("listener");
+        }
+        synchronized (tenantLock) {
+            RequestListener[] old = listeners;
+            RequestListener[] grown = Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = listener;
+            listeners = grown;
+        }
+    }
+
+    @Override
+    public SchedulerStats stats() {
+        long p = published; // acquire the engine thread's last publication
+        if (p < 0) {
+            throw new AssertionError();
+        }
+        int pending = waitingPermits.get();
+        return new SchedulerStats(pending, runningCount, totalBlocks, totalBlocks - freeBlocks,
+                submittedCount.get(), rejectedCount.get(), finishedCount, cancelledCount, failedCount, preemptionCount,
+                promptTokenCount, generationTokenCount, stepCount, failedStepCount, adaptive.budget(),
+                adaptive.maxRunning());
+    }
+
+    /** The tenant's policy counter (metrics; racy read). */
+    double counter(String tenant) {
+        Tenant t = tenantsById.get(tenant);
+        return t == null || t.index >= knownTenants ? Double.NaN : policy.counter(t.index);
+    }
+
+    Tenant[] tenantSnapshot() {
+        return tenantArray;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        EquinoxException cause = new EquinoxException("scheduler closed before the request finished");
+        Req r;
+        while ((r = inbox.poll()) != null) {
+            failClosed(r, cause);
+        }
+        for (Tenant t : tenants) {
+            for (Req q = t.head; q != null; q = q.next) {
+                failClosed(q, cause);
+            }
+        }
+        for (int i = 0; i < runningCount; i++) {
+            failClosed(running[i], cause);
+        }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdownNow();
+        }
+        try {
+            predictor.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing predictor {} failed", predictor.name(), e);
+        }
+    }
+
+    private void failClosed(Req r, EquinoxException cause) {
+        if (!r.status.isTerminal()) {
+            r.status = RequestStatus.FAILED;
+            r.finishedAt = ticker.read();
+            failedCount++;
+            r.future.completeExceptionally(cause);
+            notifyTerminal(r, null);
+        }
+    }
+
+    // ------------------------------------------------------------------ engine thread: intake
+
+    private void drain() {
+        Tenant[] ts = tenantArray;
+        if (ts.length > knownTenants) {
+            tenants = ts;
+            for (int i = knownTenants; i < ts.length; i++) {
+                ts[i].weight = ts[i].requestedWeight;
+                policy.onWeightChanged(i);
+            }
+            knownTenants = ts.length;
+        }
+        if (weightsDirty) {
+            weightsDirty = false;
+            for (int i = 0; i < knownTenants; i++) {
+                Tenant t = tenants[i];
+                double w = t.requestedWeight;
+                if (w != t.weight) {
+                    t.weight = w;
+                    policy.onWeightChanged(i);
+                }
+            }
+        }
+        Req r;
+        while ((r = inbox.poll()) != null) {
+            if (r.cancelRequested.get()) {
+                releasePermit(r);
+                terminate(r, RequestStatus.CANCELLED, FinishReason.ABORT);
+                continue;
+            }
+            if (!predictor.isBlocking()) {
+                r.predicted = predict(predictor, r.spec);
+            } else {
+                int ready = r.asyncPrediction;
+                r.predicted = ready > 0 ? ready : predict(fallback, r.spec);
+            }
+            r.seq = seqCounter++;
+            enqueue(r, false);
+        }
+        while ((r = cancels.poll()) != null) {
+            applyCancel(r);
+        }
+    }
+
+    private int predict(Predictor p, RequestSpec spec) {
+        try {
+            return clampPrediction(p.predict(spec).outputTokens(), spec);
+        } catch (RuntimeException e) {
+            if (p == fallback) {
+                return spec.maxOutputTokens();
+            }
+            LOG.debug("predictor {} failed; the fallback is used", p.name(), e);
+            return predict(fallback, spec);
+        }
+    }
+
+    static int clampPrediction(int tokens, RequestSpec spec) {
+        return Math.max(1, Math.min(tokens, spec.maxOutputTokens()));
+    }
+
+    private void enqueue(Req r, boolean front) {
+        Tenant t = r.tenant;
+        r.status = RequestStatus.QUEUED;
+        boolean wasEmpty = t.waiting == 0;
+        if (front) {
+            t.addFirst(r);
+        } else {
+            t.addLast(r);
+        }
+        waitingEngine++;
+        if (wasEmpty) {
+            if (activeCount == active.length) {
+                active = Arrays.copyOf(active, activeCount * 2);
+            }
+            t.activePos = activeCount;
+            active[activeCount++] = t.index;
+            policy.onBacklogged(t.index);
+        }
+    }
+
+    private void dequeue(Req r) {
+        Tenant t = r.tenant;
+        t.remove(r);
+        waitingEngine--;
+        if (t.waiting == 0) {
+            int pos = t.activePos;
+            int last = active[--activeCount];
+            active[pos] = last;
+            tenants[last].activePos = pos;
+            t.activePos = -1;
+        }
+    }
+
+    private void releasePermit(Req r) {
+        waitingPermits.decrementAndGet();
+        r.tenant.waitingPermits.decrementAndGet();
+    }
+
+    private void applyCancel(Req r) {
+        if (r.status == RequestStatus.QUEUED && r.runIndex < 0 && r.tenant.activePos >= 0 && isQueued(r)) {
+            dequeue(r);
+            releasePermit(r);
+            terminate(r, RequestStatus.CANCELLED, FinishReason.ABORT);
+        } else if (r.status == RequestStatus.RUNNING) {
+            removeRunning(r);
+            policy.onFinished(r);
+            terminate(r, RequestStatus.CANCELLED, FinishReason.ABORT);
+        }
+    }
+
+    private static boolean isQueued(Req r) {
+        return r.prev != null || r.tenant.head == r;
+    }
+
+    // ------------------------------------------------------------------ engine thread: steps
+
+    @Override
+    public Batch nextBatch() {
+        if (batchOut) {
+            throw new InvalidStepException("step " + batch.stepId + " was neither completed nor failed before nextBatch()");
+        }
+        drain();
+        batch.reset(nextStep++);
+        if (mode == BatchingMode.VTC_REFERENCE) {
+            formReference();
+        } else {
+            formStallFree();
+        }
+        batchOut = !batch.isEmpty();
+        batch.issued = batchOut;
+        published = batch.stepId;
+        return batch;
+    }
+
+    private void formStallFree() {
+        int budget = adaptive.budget();
+        int cap = adaptive.maxRunning();
+        long step = batch.stepId;
+        // 1. every running decode gets the KV it needs for one more token, preempting if memory runs out
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (int i = 0; i < runningCount; i++) {
+                Req r = running[i];
+                if (r.inPrefill() || r.kvCheckedStep == step) {
+                    continue;
+                }
+                r.kvCheckedStep = step;
+                if (!ensureBlocks(r, r.computed + 1)) {
+                    again = true;
+                    break;
+                }
+                if (r.runIndex != i) {
+                    again = true; // a victim was swapped into a slot we already passed
+                    break;
+                }
+            }
+        }
+        // 2. decodes
+        for (int i = 0; i < runningCount; i++) {
+            Req r = running[i];
+            if (!r.inPrefill()) {
+                batch.addDecode(r);
+            }
+        }
+        budget -= batch.decodeCount;
+        // 3. prompts already in prefill, in admission order
+        for (int i = 0; i < prefillingCount && budget > 0; i++) {
+            Req r = prefilling[i];
+            int chunk = Math.min(Math.min(r.prefillTarget - r.computed, chunkSize), budget);
+            batch.addPrefill(r, r.computed, chunk);
+            budget -= chunk;
+        }
+        // 4. admissions
+        while (budget > 0 && runningCount < cap && activeCount > 0) {
+            int t = policy.selectTenant();
+            if (t < 0) {
+                break;
+            }
+            Req r = tenants[t].head;
+            int target = r.prompt() + r.generated;
+            refreshPrediction(r);
+            long reserve = Math.min((long) r.prompt() + r.spec.maxOutputTokens(),
+                    target + (long) Math.ceil(Math.max(1, r.predicted - r.generated) * (1 + kvMargin)));
+            int need = blocksFor(reserve);
+            if (need > freeBlocks) {
+                break; // head-of-line: the selected tenant is not overtaken
+            }
+            admit(r, need, target);
+            int chunk = Math.min(Math.min(target, chunkSize), budget);
+            batch.addPrefill(r, 0, chunk);
+            budget -= chunk;
+        }
+    }
+
+    private void refreshPrediction(Req r) {
+        int ready = r.asyncPrediction;
+        if (ready > 0) {
+            r.predicted = ready;
+        }
+    }
+
+    /** Grows r's KV to hold {@code tokens}; returns false if r itself was preempted. */
+    private boolean ensureBlocks(Req r, int tokens) {
+        int need = blocksFor(tokens);
+        while (r.blocks < need) {
+            if (freeBlocks > 0) {
+                freeBlocks--;
+                r.blocks++;
+                continue;
+            }
+            Req victim = (Req) policy.selectVictim(r);
+            if (victim == null || victim.runIndex < 0) {
+                victim = r;
+            }
+            preempt(victim);
+            if (victim == r) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void admit(Req r, int blocks, int target) {
+        boolean readmitted = r.firstScheduledAt >= 0;
+        dequeue(r);
+        releasePermit(r);
+        freeBlocks -= blocks;
+        r.blocks = blocks;
+        r.computed = 0;
+        r.prefillTarget = target;
+        r.status = RequestStatus.RUNNING;
+        r.admitSeq = admitCounter++;
+        if (!readmitted) {
+            r.firstScheduledAt = ticker.read();
+        }
+        addRunning(r);
+        if (prefillingCount == prefilling.length) {
+            prefilling = Arrays.copyOf(prefilling, prefillingCount * 2);
+        }
+        prefilling[prefillingCount++] = r;
+        policy.onAdmitted(r, readmitted);
+        for (RequestListener l : listeners) {
+            l.onAdmitted(r, batch.stepId);
+        }
+    }
+
+    private void addRunning(Req r) {
+        if (runningCount == running.length) {
+            running = Arrays.copyOf(running, runningCount * 2);
+        }
+        r.runIndex = runningCount;
+        running[runningCount++] = r;
+        r.tenant.running++;
+    }
+
+    private void removeRunning(Req r) {
+        int i = r.runIndex;
+        Req last = running[--runningCount];
+        running[i] = last;
+        last.runIndex = i;
+        running[runningCount] = null;
+        r.runIndex = -1;
+        r.tenant.running--;
+        freeBlocks += r.blocks;
+        r.blocks = 0;
+        if (r.computed < r.prefillTarget) {
+            removePrefilling(r);
+        }
+    }
+
+    private void removePrefilling(Req r) {
+        for (int i = 0; i < prefillingCount; i++) {
+            if (prefilling[i] == r) {
+                System.arraycopy(prefilling, i + 1, prefilling, i, prefillingCount - i - 1);
+                prefilling[--prefillingCount] = null;
+                return;
+            }
+        }
+    }
+
+    private void preempt(Req r) {
+        requeue(r);
+        r.preemptions++;
+        preemptionCount++;
+        for (RequestListener l : listeners) {
+            l.onPreempted(r);
+        }
+    }
+
+    /** Frees r's KV and puts it back first in its tenant's queue, keeping its produced tokens. */
+    private void requeue(Req r) {
+        removeRunning(r);
+        r.computed = 0;
+        r.prefillTarget = 0;
+        waitingPermits.incrementAndGet();
+        r.tenant.waitingPermits.incrementAndGet();
+        enqueue(r, true);
+        policy.onPreempted(r);
+    }
+
+    // ------------------------------------------------------------------ VTC reference mode
+
+    private void formReference() {
+        boolean tryJoin = runningCount == 0 || decodeStepsSinceJoin >= VTC_JOIN_EVERY;
+        if (tryJoin && activeCount > 0) {
+            int capacityTokens = totalBlocks * blockSize;
+            int prefillBudget = Math.max(capacityTokens / 6, 3072);
+            int admitted = 0;
+            int tokens = 0;
+            while (activeCount > 0) {
+                int t = policy.selectTenant();
+                if (t < 0) {
+                    break;
+                }
+                Req r = tenants[t].head;
+                int target = r.prompt() + r.generated;
+                if (tokens + target > prefillBudget || runningCount + 1 > VTC_MAX_RUNNING || !vtcFits(r, capacityTokens)) {
+                    break;
+                }
+                refreshPrediction(r);
+                admit(r, 0, target);
+                batch.addPrefill(r, 0, target);
+                tokens += target;
+                admitted++;
+            }
+            if (admitted > 0) {
+                decodeStepsSinceJoin = 0;
+                return;
+            }
+        }
+        for (int i = 0; i < runningCount; i++) {
+            batch.addDecode(running[i]);
+        }
+        if (runningCount > 0) {
+            decodeStepsSinceJoin++;
+        }
+    }
+
+    /** The artifact's admission check: need = max_i(left_i * (i+1) + sum_{k<=i} held_k) < capacity. */
+    private boolean vtcFits(Req candidate, int capacityTokens) {
+        int n = runningCount + 1;
+        if (vtcScratch.length < n) {
+            vtcScratch = new long[Math.max(n, vtcScratch.length * 2)];
+        }
+        // pack (left, held) into one long sorted by left: left in the high 32 bits
+        for (int i = 0; i < runningCount; i++) {
+            Req r = running[i];
+            long held = r.prompt() + r.generated;
+            long left = Math.max(0, r.spec.maxOutputTokens() - r.generated - 1);
+            vtcScratch[i] = (left << 32) | held;
+        }
+        long cHeld = candidate.prompt() + candidate.generated + 1L;
+        long cLeft = Math.max(0, candidate.spec.maxOutputTokens() - candidate.generated - 1);
+        vtcScratch[runningCount] = (cLeft << 32) | cHeld;
+        Arrays.sort(vtcScratch, 0, n); // ascending: walk from the end for descending `left`
+        long sumHeld = 0;
+        long need = 0;
+        for (int i = 0; i < n; i++) {
+            long packed = vtcScratch[n - 1 - i];
+            long left = packed >>> 32;
+            sumHeld += packed & 0xffffffffL;
+            need = Math.max(need, left * (i + 1) + sumHeld);
+        }
+        return need < capacityTokens;
+    }
+
+    // ------------------------------------------------------------------ engine thread: completion
+
+    @Override
+    public void complete(Batch b, long durationNanos, double gpuUtilization) {
+        checkOut(b);
+        if (durationNanos < 0) {
+            throw new InvalidStepException("step " + b.stepId + ": duration must be >= 0 ns, got " + durationNanos);
+        }
+        if (!Double.isNaN(gpuUtilization) && (gpuUtilization < 0 || gpuUtilization > 1)) {
+            throw new InvalidStepException("step " + b.stepId + ": GPU utilization must be in [0, 1] or NaN, got " + gpuUtilization);
+        }
+        long now = ticker.read();
+        int n = b.size;
+        for (int i = 0; i < n; i++) {
+            Req r = b.reqs[i];
+            if (b.decodeAt(i)) {
+                r.computed++;
+            } else {
+                r.computed += b.tokenCount(i);
+                if (r.computed >= r.prefillTarget) {
+                    removePrefilling(r);
+                }
+                if (!r.promptCounted && r.computed >= r.prompt()) {
+                    r.promptCounted = true;
+                    promptTokenCount += r.prompt();
+                }
+            }
+            int produced = b.produced[i];
+            if (produced > 0) {
+                r.generated += produced;
+                generationTokenCount += produced;
+                if (r.firstTokenAt < 0) {
+                    r.firstTokenAt = now;
+                    for (RequestListener l : listeners) {
+                        l.onFirstToken(r);
+                    }
+                }
+            }
+            if (b.finish[i] == FinishReason.NONE && r.generated >= r.spec.maxOutputTokens()) {
+                b.finish[i] = FinishReason.LENGTH;
+            }
+        }
+        double seconds = durationNanos / 1e9;
+        double util = gpuUtilization;
+        if (Double.isNaN(util)) {
+            util = costModel.utilization(b.prefillTokens, b.prefillAttendedPairs, b.decodeCount, b.decodeContextTokens);
+        }
+        policy.onStepCompleted(b, seconds, util);
+        adaptive.observe(b, seconds, gpuUtilization);
+        for (int i = 0; i < n; i++) {
+            FinishReason reason = b.finish[i];
+            if (reason != FinishReason.NONE) {
+                Req r = b.reqs[i];
+                removeRunning(r);
+                policy.onFinished(r);
+                if (reason != FinishReason.ABORT) {
+                    try {
+                        predictor.observe(r.spec, r.generated);
+                    } catch (RuntimeException e) {
+                        LOG.debug("predictor {} failed to observe request {}", predictor.name(), r.id, e);
+                    }
+                }
+                terminate(r, reason == FinishReason.ABORT ? RequestStatus.CANCELLED : RequestStatus.FINISHED, reason);
+            }
+        }
+        stepCount++;
+        for (RequestListener l : listeners) {
+            l.onStep(b, durationNanos, gpuUtilization);
+        }
+        batchOut = false;
+        b.issued = false;
+        published = b.stepId;
+    }
+
+    @Override
+    public void fail(Batch b, Throwable cause) {
+        checkOut(b);
+        LOG.warn("step {} failed; re-queueing its {} requests", b.stepId, b.size, cause);
+        for (int i = 0; i < b.size; i++) {
+            Req r = b.reqs[i];
+            if (r.runIndex >= 0) {
+                requeue(r);
+            }
+        }
+        failedStepCount++;
+        batchOut = false;
+        b.issued = false;
+        published = b.stepId;
+    }
+
+    private void checkOut(Batch b) {
+        if (b != batch) {
+            throw new InvalidStepException("completion for a batch that this scheduler did not issue");
+        }
+        if (!batchOut) {
+            if (b.isEmpty()) {
+                throw new InvalidStepException("step " + b.stepId + " is empty: there is nothing to complete");
+            }
+            throw new InvalidStepException("step " + b.stepId + " was already completed or failed");
+        }
+    }
+
+    private void terminate(Req r, RequestStatus status, FinishReason reason) {
+        r.finishReason = reason;
+        r.finishedAt = ticker.read();
+        RequestResult result = r.result(status);
+        r.status = status;
+        if (status == RequestStatus.FINISHED) {
+            finishedCount++;
+        } else {
+            cancelledCount++;
+        }
+        notifyTerminal(r, result);
+        r.future.complete(result);
+    }
+
+    private void notifyTerminal(Req r, RequestResult result) {
+        for (RequestListener l : listeners) {
+            l.onTerminal(r, result);
+        }
+    }
+
+    int blocksFor(long tokens) {
+        return (int) ((tokens + blockSize - 1) / blockSize);
+    }
+
+    int waitingEngine() {
+        return waitingEngine;
+    }
+
+    Map<String, Tenant> tenantsById() {
+        return tenantsById;
+    }
+}

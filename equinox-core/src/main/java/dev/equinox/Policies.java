@@ -1,0 +1,73 @@
+package dev.equinox;
+
+import dev.equinox.spi.SchedulingPolicy;
+
+/**
+ * The bundled {@link SchedulingPolicy}s. Each call returns a new, unbound instance (a policy keeps per-tenant
+ * state and serves one scheduler).
+ */
+public final class Policies {
+    /** Holistic defaults reported by the Equinox paper. */
+    public static final double DEFAULT_ALPHA = 0.7;
+    public static final double DEFAULT_BETA = 0.3;
+    public static final double DEFAULT_DELTA = 0.1;
+
+    private Policies() {
+    }
+
+    /** First come, first served across tenants. */
+    public static SchedulingPolicy fcfs() {
+        return new FcfsPolicy(false);
+    }
+
+    /** Lower {@link RequestSpec#priority()} first, then arrival order. */
+    public static SchedulingPolicy priority() {
+        return new FcfsPolicy(true);
+    }
+
+    /** VTC with its artifact's exact charging rules (no length prediction). */
+    public static SchedulingPolicy vtc() {
+        return new VtcPolicy(false);
+    }
+
+    /** VTC's length-prediction variant: predicted output charged at admission, refunded at finish. */
+    public static SchedulingPolicy vtcWithPrediction() {
+        return new VtcPolicy(true);
+    }
+
+    /** Equinox's holistic policy with alpha = 0.7, beta = 0.3, delta = 0.1. */
+    public static SchedulingPolicy equinox() {
+        return equinox(DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_DELTA);
+    }
+
+    /**
+     * Equinox's holistic policy: HF = alpha UFC/mean + beta RFC/mean; candidates within delta of the minimum.
+     *
+     * @throws IllegalArgumentException unless alpha, beta >= 0 with alpha + beta = 1 and delta >= 0
+     */
+    public static SchedulingPolicy equinox(double alpha, double beta, double delta) {
+        return new HolisticPolicy(alpha, beta, delta);
+    }
+
+    /**
+     * A policy by name: "fcfs", "priority", "vtc", "vtc-predict", "equinox".
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static SchedulingPolicy byName(String name) {
+        switch (name) {
+            case "fcfs":
+                return fcfs();
+            case "priority":
+                return priority();
+            case "vtc":
+                return vtc();
+            case "vtc-predict":
+                return vtcWithPrediction();
+            case "equinox":
+                return equinox();
+            default:
+                throw new IllegalArgumentException("unknown policy '" + name + "'; known: fcfs, priority, vtc, vtc-predict, equinox");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.equinox;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The scheduler's record of one request; it is also the caller's {@link RequestHandle}, so submission allocates
+ * one object (plus its future). Fields are written by the engine thread only, except {@link #cancelRequested}
+ * (any thread, CAS) and {@link #asyncPrediction} (the prediction executor); {@link #status} is volatile so
+ * callers see transitions promptly.
+ */
+final class Req implements RequestHandle {
+    final long id;
+    final Tenant tenant;
+    final RequestSpec spec;
+    final DefaultScheduler owner;
+    final CompletableFuture<RequestResult> future = new CompletableFuture<>();
+    final AtomicBoolean cancelRequested = new AtomicBoolean();
+
+    volatile RequestStatus status = RequestStatus.QUEUED;
+    /** Set by the prediction executor for blocking predictors; -1 until ready. */
+    volatile int asyncPrediction = -1;
+
+    // engine-thread state
+    long seq;                 // arrival order (re-used after preemption so it stays first)
+    int predicted;            // output tokens predicted, >= 1
+    int generated;            // output tokens produced, kept across preemption
+    int computed;             // tokens whose KV is computed
+    int prefillTarget;        // tokens to prefill before decoding (prompt + generated at admission)
+    int blocks;               // KV blocks held
+    int preemptions;
+    int runIndex = -1;        // position in the running array, -1 if not running
+    long kvCheckedStep = -1;
+    long admitSeq;            // admission order (latest admitted = largest)  // last step whose KV growth check covered this request
+    boolean inputCharged;     // the policy has charged its prompt (never twice)
+    boolean promptCounted;    // prompt tokens counted in stats (never twice)
+    Req prev;                 // tenant queue links
+    Req next;
+    double scratch0;
+    double scratch1;
+    long queuedAt = -1;
+    long firstScheduledAt = -1;
+    long firstTokenAt = -1;
+    long finishedAt = -1;
+    FinishReason finishReason = FinishReason.NONE;
+
+    Req(long id, Tenant tenant, RequestSpec spec, DefaultScheduler owner) {
+        this.id = id;
+        this.tenant = tenant;
+        this.spec = spec;
+        this.owner = owner;
+    }
+
+    int prompt() {
+        return spec.promptTokens();
+    }
+
+    boolean inPrefill() {
+        return computed < prefillTarget;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String tenant() {
+        return tenant.id;
+    }
+
+    @Override
+    public int tenantIndex() {
+        return tenant.index;
+    }
+
+    @Override
+    public RequestSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public RequestStatus status() {
+        return status;
+    }
+
+    @Override
+    public int generatedTokens() {
+        return generated;
+    }
+
+    @Override
+    public int predictedOutputTokens() {
+        return predicted;
+    }
+
+    @Override
+    public int preemptions() {
+        return preemptions;
+    }
+
+    @Override
+    public long queuedAtNanos() {
+        return queuedAt;
+    }
+
+    @Override
+    public long firstScheduledAtNanos() {
+        return firstScheduledAt;
+    }
+
+    @Override
+    public long firstTokenAtNanos() {
+        return firstTokenAt;
+    }
+
+    @Override
+    public long finishedAtNanos() {
+        return finishedAt;
+    }
+
+    @Override
+    public CompletableFuture<RequestResult> completion() {
+        return future;
+    }
+
+    @Override
+    public boolean cancel() {
+        if (status.isTerminal() || !cancelRequested.compareAndSet(false, true)) {
+            return false;
+        }
+        owner.enqueueCancel(this);
+        return true;
+    }
+
+    RequestResult result(RequestStatus terminal) {
+        return new RequestResult(id, tenant.id, terminal, finishReason, spec.promptTokens(), generated, preemptions,
+                queuedAt, firstScheduledAt, firstTokenAt, finishedAt);
+    }
+
+    @Override
+    public String toString() {
+        return "Request[" + id + ", tenant=" + tenant.id + ", " + status + ", prompt=" + spec.promptTokens()
+                + ", generated=" + generated + "]";
+    }
+}
