@@ -1,0 +1,103 @@
+package dev.equinox.gpu;
+
+/**
+ * Launch geometry of every kernel, computed on the host and unit-tested on the CPU. The numbers here must match
+ * the {@code __launch_bounds__} and indexing of the .cu files under {@code src/main/cuda}.
+ */
+final class LaunchGrid {
+    /** Tokens per block (one warp each) of the prefill attention kernel; ATT_WARPS in attention.cu. */
+    static final int ATT_WARPS = 4;
+    static final int ROW_THREADS = 256;
+
+    private LaunchGrid() {
+    }
+
+    /** A kernel launch: function name, grid and block dimensions. */
+    static final class Launch {
+        final String kernel;
+        final int gridX;
+        final int gridY;
+        final int blockX;
+
+        Launch(String kernel, int gridX, int gridY, int blockX) {
+            if (gridX <= 0 || gridY <= 0 || blockX <= 0 || blockX > 1024 || gridY > 65_535) {
+                throw new IllegalArgumentException(kernel + ": invalid launch grid (" + gridX + ", " + gridY + ") x " + blockX);
+            }
+            this.kernel = kernel;
+            this.gridX = gridX;
+            this.gridY = gridY;
+            this.blockX = blockX;
+        }
+
+        @Override
+        public String toString() {
+            return kernel + "<<<(" + gridX + ", " + gridY + "), " + blockX + ">>>";
+        }
+    }
+
+    static int ceilDiv(long a, int b) {
+        long q = (a + b - 1) / b;
+        if (q > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("grid too large: " + a + " / " + b);
+        }
+        return (int) q;
+    }
+
+    /**
+     * The GEMM {@code C[M, N] = A[M, K] W[N, K]^T}: 128x128 tiles (256 threads) when they give at least two
+     * blocks per SM, else 64x64 tiles (128 threads) for more parallelism on skinny (decode) shapes.
+     */
+    static Launch gemm(int m, int n, int k, int smCount, boolean bf16) {
+        if (m <= 0 || n <= 0 || k <= 0) {
+            throw new IllegalArgumentException("GEMM shape must be positive: M=" + m + " N=" + n + " K=" + k);
+        }
+        if (k % 8 != 0) {
+            throw new IllegalArgumentException("GEMM K=" + k + " must be a multiple of 8 (16-byte loads)");
+        }
+        String type = bf16 ? "gemm_bf16_" : "gemm_f16_";
+        long bigBlocks = (long) ceilDiv(m, 128) * ceilDiv(n, 128);
+        if (bigBlocks >= 2L * Math.max(1, smCount)) {
+            return new Launch(type + "128x128", ceilDiv(n, 128), ceilDiv(m, 128), 256);
+        }
+        return new Launch(type + "64x64", ceilDiv(n, 64), ceilDiv(m, 64), 128);
+    }
+
+    static Launch embedding(int tokens) {
+        return new Launch("embedding_f16", tokens, 1, ROW_THREADS);
+    }
+
+    static Launch rmsnorm(int rows) {
+        return new Launch("rmsnorm_f16", rows, 1, ROW_THREADS);
+    }
+
+    static Launch rope(int tokens, LlamaConfig c) {
+        return new Launch("rope_f16", tokens, c.heads() + c.kvHeads(), c.headDim() / 2);
+    }
+
+    static Launch kvAppend(int tokens, LlamaConfig c) {
+        return new Launch("kv_append_f16", tokens, 1, Math.min(1024, roundUp32(c.kvHeads() * c.headDim())));
+    }
+
+    static Launch siluMul(int tokens, int intermediate, int smCount) {
+        int blocks = Math.min(ceilDiv((long) tokens * intermediate, ROW_THREADS), Math.max(1, smCount) * 32);
+        return new Launch("silu_mul_f16", blocks, 1, ROW_THREADS);
+    }
+
+    static Launch argmax(int rows) {
+        return new Launch("argmax_f32", rows, 1, ROW_THREADS);
+    }
+
+    /** One block of 4 warps per (decode sequence, head). */
+    static Launch attentionDecode(int decodeSeqs, int heads) {
+        return new Launch("paged_attention_decode_f16", decodeSeqs, heads, 32 * ATT_WARPS);
+    }
+
+    /** One warp per (prefill token, head), 4 tokens per block. */
+    static Launch attentionPrefill(int prefillTokens, int heads) {
+        return new Launch("paged_attention_prefill_f16", ceilDiv(prefillTokens, ATT_WARPS), heads, 32 * ATT_WARPS);
+    }
+
+    private static int roundUp32(int v) {
+        return (v + 31) / 32 * 32;
+    }
+}
