@@ -1,0 +1,49 @@
+package dev.equinox.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+
+class GpuProbeTest {
+
+    @Test
+    void probe_anyMachine_neverThrowsAndIsCached() {
+        GpuProbe.Result r = GpuProbe.probe();
+        assertSame(r, GpuProbe.probe());
+        assertFalse(r.cudaReason().isBlank());
+        assertFalse(r.nvmlReason().isBlank());
+        assertTrue(r.describe().length() > 0);
+    }
+
+    @Test
+    void require_noGpu_throwsWithTheProbeReason() {
+        GpuProbe.Result r = GpuProbe.probe();
+        assumeTrue(!r.cudaAvailable(), "this machine has a GPU");
+        GpuUnavailableException e = assertThrows(GpuUnavailableException.class, GpuProbe::require);
+        assertEquals(r.cudaReason(), e.getMessage());
+        assertEquals(-1, r.computeCapabilityMajor());
+        assertEquals("", r.smName());
+    }
+
+    @Test
+    void probe_gpuPresent_reportsAmpereOrNewerDevice() {
+        GpuProbe.Result r = GpuProbe.probe();
+        assumeTrue(r.cudaAvailable(), () -> "GPU test skipped: " + r.cudaReason());
+        assertTrue(r.deviceCount() > 0);
+        assertTrue(r.computeCapabilityMajor() >= 8);
+        assertTrue(r.multiprocessors() > 0);
+        assertTrue(r.totalMemoryBytes() > 0);
+    }
+
+    @Test
+    void cString_nulTerminatedBuffer_stopsAtNul() {
+        byte[] b = new byte[16];
+        System.arraycopy("H100".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0, 4);
+        assertEquals("H100", GpuProbe.cString(b));
+    }
+}
