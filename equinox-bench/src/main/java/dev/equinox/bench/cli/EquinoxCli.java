@@ -1,0 +1,58 @@
+package dev.equinox.bench.cli;
+
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code equinox} command-line tool ({@code java -jar equinox-bench/target/equinox.jar}). Subcommands:
+ * {@code replay} (the default when no subcommand is given), {@code suite}, {@code sweep}; and, when their modules
+ * provide them on the class path, {@code mope} (equinox-mope) and {@code serve-bench} / {@code calibrate}
+ * (equinox-gpu), registered by reflection so this module does not depend on their presence at compile time.
+ */
+@Command(name = "equinox", mixinStandardHelpOptions = true, version = "equinox 0.1.0-SNAPSHOT",
+        description = "Fairness-aware LLM serving scheduler: trace-replay simulator and tools.",
+        subcommands = {ReplayCommand.class, SuiteCommand.class, SweepCommand.class, ExportCommand.class,
+            CommandLine.HelpCommand.class})
+public final class EquinoxCli implements Runnable {
+    /** Optional subcommands of other modules: name and class. */
+    static final List<String[]> OPTIONAL = List.of(
+            new String[] {"mope", "dev.equinox.mope.MopeCommand"},
+            new String[] {"serve-bench", "dev.equinox.gpu.ServeBenchCommand"},
+            new String[] {"calibrate", "dev.equinox.gpu.CalibrateCommand"});
+
+    @Override
+    public void run() {
+        // no subcommand: replay the default workload
+        new CommandLine(new ReplayCommand()).execute();
+    }
+
+    /** Builds the command line with the optional subcommands that are on the class path. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new EquinoxCli());
+        for (String[] o : OPTIONAL) {
+            try {
+                Class<?> k = Class.forName(o[1]);
+                Object cmd = k.getDeclaredConstructor().newInstance();
+                String name = o[0];
+                Command ann = k.getAnnotation(Command.class);
+                if (ann != null && !ann.name().isEmpty() && !ann.name().equals("<main class>")) {
+                    name = ann.name();
+                }
+                if (!cl.getSubcommands().containsKey(name)) {
+                    cl.addSubcommand(name, cmd);
+                }
+            } catch (ReflectiveOperationException | LinkageError e) {
+                // module not on the class path, or its command not written yet
+            }
+        }
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+}

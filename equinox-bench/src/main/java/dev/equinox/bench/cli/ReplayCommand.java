@@ -1,0 +1,93 @@
+package dev.equinox.bench.cli;
+
+import dev.equinox.bench.report.Comparison;
+import dev.equinox.bench.report.CsvReporter;
+import dev.equinox.bench.report.HtmlReporter;
+import dev.equinox.bench.report.RequestCsvReporter;
+import dev.equinox.bench.report.TableReporter;
+import dev.equinox.bench.sim.SimConfig;
+import dev.equinox.bench.workload.Workload;
+import dev.equinox.bench.workload.Workloads;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code equinox replay}: one workload, several policies, one table. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Replays one workload through the real scheduler on virtual time, once per policy, and prints the comparison.",
+            "With no arguments: the bundled default workload (Azure conv trace excerpt, 4 tenants), fcfs vs vtc vs equinox."},
+        footer = {"", "Workload specs: FORMAT:LOCATION?key=value&...  e.g.",
+            "  default | overload | vtc:overload?arrival=poisson | csv:my.csv | azure:/data/azure_llm_inference_2023_conv.csv.gz?tenants=8&skew=1.2",
+            "  mooncake:/data/mooncake_fast25_conversation_trace.jsonl.gz?speed=2 | servegen:/data?model=language_m-large&clients=8",
+            "Keys for every format: limit, from, to, speed, max-input, max-output, weights=a:2,b:1, seed."})
+public final class ReplayCommand implements Callable<Integer> {
+    @Option(names = {"-w", "--workload"}, paramLabel = "SPEC", defaultValue = "default", description = "Workload spec (default: ${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = {"-p", "--policies"}, paramLabel = "NAMES", split = ",", defaultValue = "fcfs,vtc,equinox",
+            description = "Policies to compare: fcfs, vtc, vtc-predict, equinox, priority (default: ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(names = "--predictors", paramLabel = "NAMES", split = ",",
+            description = "Run every policy with each of these predictors (overrides --predictor).")
+    List<String> predictors;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Append the summary rows to a CSV file.")
+    Path csv;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Write an HTML report with charts.")
+    Path html;
+
+    @Option(names = "--requests-csv", paramLabel = "FILE", description = "Write one CSV row per request and run.")
+    Path requestsCsv;
+
+    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        Workload w = Workloads.load(workload, engine.seed());
+        List<SimConfig> configs = new ArrayList<>();
+        for (String p : policies) {
+            if (predictors == null || predictors.isEmpty()) {
+                configs.add(engine.config(p.trim()));
+            } else {
+                for (String pr : predictors) {
+                    configs.add(engine.config(p.trim()).withPredictor(pr.trim()));
+                }
+            }
+        }
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Comparison c;
+        try (Progress progress = new Progress("replay", (long) w.size() * configs.size(), !quiet)) {
+            c = Runs.run(w, configs, t, progress);
+        }
+        new TableReporter(System.out).write(c);
+        if (csv != null) {
+            new CsvReporter(csv).write(c);
+        }
+        if (requestsCsv != null) {
+            new RequestCsvReporter(requestsCsv).write(c);
+        }
+        if (html != null) {
+            new HtmlReporter(html).write(c);
+        }
+        double wall = 0;
+        for (var r : c.results()) {
+            wall += r.wallNanos() / 1e9;
+        }
+        System.err.printf(java.util.Locale.ROOT, "simulated %d requests x %d runs in %.1f s of simulation (sum over runs)%n", w.size(),
+                configs.size(), wall);
+        return 0;
+    }
+}

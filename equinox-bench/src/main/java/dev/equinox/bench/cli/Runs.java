@@ -1,0 +1,55 @@
+package dev.equinox.bench.cli;
+
+import dev.equinox.bench.report.Comparison;
+import dev.equinox.bench.sim.SimConfig;
+import dev.equinox.bench.sim.SimResult;
+import dev.equinox.bench.sim.Simulator;
+import dev.equinox.bench.workload.Workload;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Runs several configurations on one workload, on up to {@code threads} threads; results keep the configs' order. */
+final class Runs {
+    private Runs() {
+    }
+
+    static Comparison run(Workload w, List<SimConfig> configs, int threads, Progress progress) {
+        List<SimResult> out = new ArrayList<>();
+        if (threads <= 1 || configs.size() == 1) {
+            for (SimConfig c : configs) {
+                out.add(Simulator.run(w, c, progress.observer()));
+            }
+            return Comparison.of(w, out);
+        }
+        ExecutorService ex = Executors.newFixedThreadPool(Math.min(threads, configs.size()), r -> {
+            Thread t = new Thread(r, "equinox-sim");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<SimResult>> fs = new ArrayList<>();
+            for (SimConfig c : configs) {
+                fs.add(ex.submit(() -> Simulator.run(w, c, progress.observer())));
+            }
+            for (Future<SimResult> f : fs) {
+                out.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException) {
+                throw (RuntimeException) c;
+            }
+            throw new IllegalStateException(c);
+        } finally {
+            ex.shutdownNow();
+        }
+        return Comparison.of(w, out);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.equinox.bench.cli;
+
+import dev.equinox.bench.report.Comparison;
+import dev.equinox.bench.report.CsvReporter;
+import dev.equinox.bench.report.HtmlReporter;
+import dev.equinox.bench.report.RunSummary;
+import dev.equinox.bench.report.TableReporter;
+import dev.equinox.bench.sim.SimConfig;
+import dev.equinox.bench.workload.VtcSuites;
+import dev.equinox.bench.workload.Workload;
+import dev.equinox.bench.workload.Workloads;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code equinox suite}: every VTC synthetic suite, several policies. */
+@Command(name = "suite", mixinStandardHelpOptions = true,
+        description = "Runs VTC's synthetic suites (overload, overload-multi, overload-weighted, proportional, increase, on_off_less, "
+                + "on_off_overload, poisson_short_long, poisson_short_long_2, dist_shift) for each policy and prints one table per suite "
+                + "plus a summary with the equinox/vtc ratios.")
+public final class SuiteCommand implements Callable<Integer> {
+    @Option(names = {"-s", "--suites"}, split = ",", paramLabel = "NAMES", description = "Suites to run (default: all).")
+    List<String> suites;
+
+    @Option(names = {"-p", "--policies"}, paramLabel = "NAMES", split = ",", defaultValue = "fcfs,vtc,equinox",
+            description = "Policies (default: ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(names = "--params", paramLabel = "QUERY", description = "Extra workload keys for every suite, e.g. arrival=poisson&duration=600.")
+    String params;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Append every summary row to a CSV file.")
+    Path csv;
+
+    @Option(names = "--html-dir", paramLabel = "DIR", description = "Write one HTML report per suite into this directory.")
+    Path htmlDir;
+
+    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> names = suites == null || suites.isEmpty() ? VtcSuites.SUITES : suites;
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        long wall0 = System.nanoTime();
+        List<Comparison> all = new ArrayList<>();
+        for (String s : names) {
+            Workload w = Workloads.load("vtc:" + s.trim() + (params == null || params.isBlank() ? "" : "?" + params), engine.seed());
+            List<SimConfig> configs = new ArrayList<>();
+            for (String p : policies) {
+                configs.add(engine.config(p.trim()));
+            }
+            Comparison c;
+            try (Progress progress = new Progress(s, (long) w.size() * configs.size(), !quiet)) {
+                c = Runs.run(w, configs, t, progress);
+            }
+            new TableReporter(System.out).write(c);
+            System.out.println();
+            if (csv != null) {
+                new CsvReporter(csv).write(c);
+            }
+            if (htmlDir != null) {
+                Files.createDirectories(htmlDir);
+                new HtmlReporter(htmlDir.resolve(s.trim() + ".html")).write(c);
+            }
+            all.add(c);
+        }
+        printRatios(all, System.out);
+        System.err.printf(Locale.ROOT, "suite wall time %.1f s%n", (System.nanoTime() - wall0) / 1e9);
+        return 0;
+    }
+
+    /** Equinox / VTC ratios per suite when both ran. */
+    static void printRatios(List<Comparison> all, PrintStream out) {
+        out.println("ratios equinox/vtc per suite: p90 TTFT, avg service difference, throughput (tok/s), utilization");
+        for (Comparison c : all) {
+            RunSummary v = find(c, "vtc");
+            RunSummary e = find(c, "equinox");
+            if (v == null || e == null) {
+                continue;
+            }
+            out.printf(Locale.ROOT, "  %-22s ttft_p90 %6.2f  avgSD %6.2f  tput %5.3f  util %5.3f%n", c.workload().name(), e.ttft()[1] / v.ttft()[1],
+                    e.avgServiceDiff() / v.avgServiceDiff(), e.outTokPerSec() / v.outTokPerSec(), e.utilization() / v.utilization());
+        }
+    }
+
+    static RunSummary find(Comparison c, String policy) {
+        for (RunSummary s : c.summaries()) {
+            if (s.policy().equals(policy)) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.equinox.bench.report;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A fixed-width table on a stream (stdout): one row per run. */
+public final class TableReporter implements Reporter {
+    static final String[] HEADER = {"run", "done", "req/s", "tok/s", "ttft p50", "ttft p90", "ttft p99", "e2e p50", "e2e p90",
+        "e2e p99", "tpot p50", "util", "maxSD", "avgSD", "maxAccSD", "jain", "preempt"};
+
+    private final PrintStream out;
+
+    public TableReporter(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void write(Comparison c) {
+        out.println("workload: " + c.workload().name() + " (" + c.workload().size() + " requests, " + c.workload().tenants().size()
+                + " tenants; " + c.workload().description() + ")");
+        if (!c.results().isEmpty()) {
+            var cfg = c.results().get(0).config();
+            out.println("engine: " + c.results().get(0).costModel() + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, budget "
+                    + cfg.tokenBudget() + ", max running " + cfg.maxRunning());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (RunSummary s : c.summaries()) {
+            rows.add(new String[] {s.label(), s.finished() + "/" + s.requests(), Fmt.f(s.reqPerSec(), 2), Fmt.f(s.outTokPerSec(), 0),
+                Fmt.f(s.ttft()[0], 2), Fmt.f(s.ttft()[1], 2), Fmt.f(s.ttft()[2], 2), Fmt.f(s.e2e()[0], 2), Fmt.f(s.e2e()[1], 2),
+                Fmt.f(s.e2e()[2], 2), Fmt.f(s.tpot()[0] * 1000, 1) + "ms", Fmt.f(s.utilization() * 100, 1) + "%",
+                Fmt.f(s.maxServiceDiff(), 1), Fmt.f(s.avgServiceDiff(), 1), Fmt.f(s.maxAccDiff(), 0), Fmt.f(s.jain(), 3),
+                Long.toString(s.preemptions())});
+        }
+        int[] w = new int[HEADER.length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                if (i == 0) {
+                    sb.append(String.format("%-" + w[i] + "s", r[i]));
+                } else {
+                    sb.append("  ").append(String.format("%" + w[i] + "s", r[i]));
+                }
+            }
+            out.println(sb);
+        }
+        out.println("SD = VTC service difference (token cost/s, 60 s windows, artifact ticks); AccSD = accumulated service difference;"
+                + " jain = Jain's index over demand-normalised service of backlogged tenants (see FairnessMetrics)");
+        out.flush();
+    }
+}
