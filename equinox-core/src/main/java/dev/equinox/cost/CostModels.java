@@ -49,6 +49,11 @@ public final class CostModels {
         return new CalibratedCostModel(Calibration.LLAMA2_7B_A100_TP1);
     }
 
+    /** Calibrated Llama-2-7B on one H100 SXM ({@link Calibration#LLAMA2_7B_H100_TP1}; attention scaled from A100). */
+    public static CalibratedCostModel llama2_7b_h100() {
+        return new CalibratedCostModel(Calibration.LLAMA2_7B_H100_TP1);
+    }
+
     /** Calibrated Llama-2-70B on {@code tp} A100-80GB GPUs, {@code tp} in {2, 4, 8}. */
     public static CalibratedCostModel llama2_70b_a100(int tp) {
         return new CalibratedCostModel(switch (tp) {

@@ -106,6 +106,16 @@ class RooflineCostModelTest {
     }
 
     @Test
+    void presets_factories_pickTheirCalibration() {
+        assertEquals(Calibration.LLAMA2_7B_A100_TP1, CostModels.calibrated().calibration());
+        assertEquals(Calibration.LLAMA2_7B_H100_TP1, CostModels.llama2_7b_h100().calibration());
+        assertEquals(Calibration.LLAMA2_70B_A100_TP8, CostModels.llama2_70b_a100(8).calibration());
+        assertEquals(Calibration.LLAMA2_70B_H100_TP2, CostModels.llama2_70b_h100(2).calibration());
+        assertEquals(4, Calibration.LLAMA2_70B_H100_TP4.tensorParallel());
+        assertTrue(CostModels.llama2_7b_h100().stepSeconds(0, 0, 1, 1000) < CostModels.calibrated().stepSeconds(0, 0, 1, 1000));
+    }
+
+    @Test
     void presets_unknownTensorParallel_throw() {
         assertThrows(IllegalArgumentException.class, () -> CostModels.llama2_70b_a100(1));
         assertThrows(IllegalArgumentException.class, () -> CostModels.llama2_70b_h100(3));
