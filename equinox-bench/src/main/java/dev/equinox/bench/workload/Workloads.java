@@ -15,9 +15,9 @@ import java.util.zip.GZIPInputStream;
  * {@link Workload} ({@link #load}). Formats: {@code csv}, {@code azure}, {@code mooncake}, {@code servegen},
  * {@code vtc}, and {@code default} (the workload bundled in the jar).
  *
- * <p>The bundled default ({@code /workloads/default.csv.gz}) is the first 15 minutes of the Azure LLM inference
- * trace 2023 (conversation service; Patel et al., Splitwise, ISCA 2024; CC-BY-4.0), 4,000 requests replayed
- * 2.5x faster, with tenants assigned by {@link TenantAssigner} (4 tenants, Zipf skew 1.0, seed 42): see
+ * <p>The bundled default ({@code /workloads/default.csv.gz}) is the first 4,000 requests (13.6 minutes) of the
+ * Azure LLM inference trace 2023 (conversation service; Patel et al., Splitwise, ISCA 2024; CC-BY-4.0) at the
+ * trace's own rate, with tenants assigned by {@link TenantAssigner} (4 tenants, Zipf skew 1.0, seed 42): see
  * {@code docs/simulator.md} for the command that rebuilds it.
  */
 public final class Workloads {
@@ -80,8 +80,8 @@ public final class Workloads {
         }
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8))) {
             Workload w = CsvWorkloadReader.read(r, "classpath:" + DEFAULT_RESOURCE, "default");
-            return w.relabel("default", "bundled default: Azure LLM inference trace 2023 (conv), first 15 min, "
-                    + "4,000 requests at 2.5x speed, 4 tenants by Zipf(1.0) row hash, seed 42 (CC-BY-4.0, Patel et al., Splitwise, ISCA 2024)");
+            return w.relabel("default", "bundled default: Azure LLM inference trace 2023 (conv), first 4,000 requests "
+                    + "(13.6 min) at the trace's rate, 4 tenants by Zipf(1.0) row hash, seed 42 (CC-BY-4.0, Patel et al., Splitwise, ISCA 2024)");
         }
     }
 

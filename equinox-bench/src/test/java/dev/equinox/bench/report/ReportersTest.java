@@ -1,0 +1,56 @@
+package dev.equinox.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.equinox.bench.sim.SimConfig;
+import dev.equinox.bench.sim.Simulator;
+import dev.equinox.bench.workload.VtcSuites;
+import dev.equinox.bench.workload.Workload;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportersTest {
+    @TempDir
+    Path dir;
+
+    private static Comparison comparison() {
+        Workload w = VtcSuites.generate("overload", 42).transform(0, 120, 1, 0, 0, 0);
+        return Comparison.of(w, List.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("fcfs")),
+                Simulator.run(w, SimConfig.vtcReference().withPolicy("vtc"))));
+    }
+
+    @Test
+    void allReporters_twoRuns_writeTableCsvRequestsAndHtml() throws Exception {
+        Comparison c = comparison();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new TableReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8)).write(c);
+        String table = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(table.contains("fcfs+max-tokens") && table.contains("vtc+max-tokens"), table);
+
+        Path csv = dir.resolve("s.csv");
+        new CsvReporter(csv).write(c);
+        new CsvReporter(csv).write(c);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(CsvReporter.HEADER, lines.get(0));
+        assertEquals(5, lines.size(), "header once, then appended rows");
+
+        Path req = dir.resolve("r.csv");
+        new RequestCsvReporter(req).write(c);
+        List<String> rl = Files.readAllLines(req);
+        assertEquals(RequestCsvReporter.HEADER, rl.get(0));
+        assertEquals(1 + 2 * c.workload().size(), rl.size());
+
+        Path html = dir.resolve("r.html");
+        new HtmlReporter(html).write(c);
+        String h = Files.readString(html);
+        assertTrue(h.contains("data:image/png;base64,"));
+        assertTrue(h.contains("Accumulated service difference"));
+    }
+}

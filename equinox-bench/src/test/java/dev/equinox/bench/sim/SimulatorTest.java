@@ -1,0 +1,92 @@
+package dev.equinox.bench.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.equinox.bench.report.Comparison;
+import dev.equinox.bench.report.RequestCsvReporter;
+import dev.equinox.bench.report.RunSummary;
+import dev.equinox.bench.workload.VtcSuites;
+import dev.equinox.bench.workload.Workload;
+import dev.equinox.bench.workload.Workloads;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SimulatorTest {
+
+    private static Workload small() throws Exception {
+        // 3 minutes of the bundled Azure-derived workload: heterogeneous lengths, 4 tenants
+        return Workloads.load("default?to=180", 42);
+    }
+
+    @Test
+    void run_everyPolicy_everyRequestFinishesWithItsTrueOutput() throws Exception {
+        Workload w = small();
+        for (String p : List.of("fcfs", "vtc", "equinox")) {
+            SimResult r = Simulator.run(w, SimConfig.defaults().withPolicy(p));
+            long tokens = 0;
+            long expected = 0;
+            for (int i = 0; i < w.size(); i++) {
+                assertTrue(r.accepted()[i], p + ": request " + i + " rejected");
+                assertFalse(Double.isNaN(r.finishedAt()[i]), p + ": request " + i + " never finished");
+                assertTrue(r.firstTokenAt()[i] >= w.arrival(i) - 1e-9, p + ": first token before arrival");
+                assertTrue(r.finishedAt()[i] >= r.firstTokenAt()[i], p + ": finish before first token");
+                assertEquals(w.output(i), r.generated()[i], p + ": request " + i + " output");
+                tokens += r.generated()[i];
+                expected += w.output(i);
+            }
+            assertEquals(expected, tokens);
+            assertEquals(expected, r.stats().generationTokens(), p + ": scheduler's token count");
+            assertEquals(w.size(), r.stats().finished(), p);
+            assertEquals(0, r.stats().running() + r.stats().waiting(), p);
+        }
+    }
+
+    @Test
+    void run_sameSeedTwice_identicalPerRequestCsv() throws Exception {
+        Workload w = small();
+        SimConfig c = SimConfig.defaults().withPolicy("equinox").withPredictor("oracle50");
+        String a = csv(w, Simulator.run(w, c));
+        String b = csv(Workloads.load("default?to=180", 42), Simulator.run(Workloads.load("default?to=180", 42), c));
+        assertEquals(a, b);
+    }
+
+    private static String csv(Workload w, SimResult r) {
+        StringWriter sw = new StringWriter();
+        RequestCsvReporter.write(Comparison.of(w, List.of(r)), sw);
+        return sw.toString();
+    }
+
+    @Test
+    void vtcReference_overloadTwoTenants_fcfsServiceDifferenceAtLeastThreeTimesVtc() {
+        Workload w = VtcSuites.generate("overload", 42);
+        RunSummary fcfs = RunSummary.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("fcfs")));
+        RunSummary vtc = RunSummary.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("vtc")));
+        assertTrue(fcfs.avgServiceDiff() >= 3 * vtc.avgServiceDiff(),
+                "fcfs avg SD " + fcfs.avgServiceDiff() + " vs vtc " + vtc.avgServiceDiff());
+        assertEquals(fcfs.outTokPerSec(), vtc.outTokPerSec(), 0.05 * fcfs.outTokPerSec());
+        assertEquals(1620, vtc.finished());
+    }
+
+    @Test
+    void run_vtcReferenceMode_neverPreempts() {
+        Workload w = VtcSuites.generate("overload-multi", 42);
+        SimResult r = Simulator.run(w, SimConfig.vtcReference().withPolicy("vtc"));
+        assertEquals(0, r.stats().preemptions());
+        assertEquals(w.size(), r.finishedCount());
+    }
+
+    @Test
+    void run_progressObserver_reachesTotal() {
+        Workload w = VtcSuites.generate("overload", 1);
+        long[] last = new long[2];
+        Simulator.run(w, SimConfig.defaults(), (done, total, t) -> {
+            last[0] = done;
+            last[1] = total;
+        });
+        assertEquals(w.size(), last[0]);
+        assertEquals(w.size(), last[1]);
+    }
+}
