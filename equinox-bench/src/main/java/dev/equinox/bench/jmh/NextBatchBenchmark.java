@@ -1,0 +1,164 @@
+package dev.equinox.bench.jmh;
+
+import dev.equinox.Batch;
+import dev.equinox.BatchingMode;
+import dev.equinox.Equinox;
+import dev.equinox.FinishReason;
+import dev.equinox.Policies;
+import dev.equinox.Predictors;
+import dev.equinox.RequestHandle;
+import dev.equinox.RequestSpec;
+import dev.equinox.Scheduler;
+import dev.equinox.Ticker;
+import dev.equinox.spi.SchedulingPolicy;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cost of one engine step on the scheduler's side: {@code nextBatch()} plus {@code complete()}, in steady state.
+ * Each shape is (running, waiting, tenants); every step, the requests that reach their (pre-generated) output
+ * length finish and as many new requests are submitted, so the running and waiting counts stay constant. Inputs
+ * (tenants, prompt 32-128 tokens, output 16-512 tokens) are pre-generated with a fixed seed; time is a virtual
+ * ticker advancing 10 ms per step; the oracle predictor is used so admission is not limited by guesses.
+ *
+ * <p>Run (after {@code ./mvnw -pl equinox-bench package -DskipTests}):
+ * <pre>
+ * java -cp equinox-bench/target/equinox.jar org.openjdk.jmh.Main NextBatchBenchmark
+ * java -cp equinox-bench/target/equinox.jar org.openjdk.jmh.Main NextBatchBenchmark -p shape=256/10000/1000 -p policy=EQUINOX -f 1 -wi 3 -i 5
+ * </pre>
+ * The score is the average time per step (nextBatch + report stop tokens + complete + resubmissions).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+public class NextBatchBenchmark {
+
+    /** The policies under test. */
+    public enum PolicyKind {
+        FCFS, VTC, EQUINOX;
+
+        SchedulingPolicy create() {
+            switch (this) {
+                case FCFS:
+                    return Policies.fcfs();
+                case VTC:
+                    return Policies.vtc();
+                default:
+                    return Policies.equinox();
+            }
+        }
+    }
+
+    /** running/waiting/tenants. */
+    @Param({"256/10000/1000", "4096/100000/10000"})
+    public String shape;
+
+    @Param({"FCFS", "VTC", "EQUINOX"})
+    public PolicyKind policy;
+
+    private static final int SPECS = 1 << 18;
+
+    private Scheduler scheduler;
+    private RequestSpec[] specs;
+    private int nextSpec;
+    private final long[] now = new long[1];
+    private int running;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] p = shape.split("/");
+        running = Integer.parseInt(p[0]);
+        int waiting = Integer.parseInt(p[1]);
+        int tenants = Integer.parseInt(p[2]);
+        SplittableRandom rnd = new SplittableRandom(42);
+        String[] names = new String[tenants];
+        for (int i = 0; i < tenants; i++) {
+            names[i] = "tenant-" + i;
+        }
+        specs = new RequestSpec[SPECS];
+        for (int i = 0; i < SPECS; i++) {
+            int out = 16 + rnd.nextInt(497);
+            specs[i] = RequestSpec.of(names[rnd.nextInt(tenants)], 32 + rnd.nextInt(97), 1024).withExpectedOutputTokens(out);
+        }
+        Ticker ticker = () -> now[0];
+        scheduler = Equinox.builder()
+                .policy(policy.create())
+                .predictor(Predictors.oracle())
+                .ticker(ticker)
+                .kvCache(running * 48, 16) // 768 tokens per running request: never the bottleneck
+                .tokenBudget(running + 4096)
+                .maxRunning(running)
+                .batchingMode(BatchingMode.STALL_FREE)
+                .queueLimits(waiting + running + 65_536, waiting + running + 65_536)
+                .build();
+        for (int i = 0; i < running + waiting; i++) {
+            submit();
+        }
+        // run until the running set is full and prefills have drained
+        for (int i = 0; i < 2000 && scheduler.stats().running() < running; i++) {
+            step();
+        }
+        for (int i = 0; i < 50; i++) {
+            step();
+        }
+        var st = scheduler.stats();
+        if (st.running() < running * 9 / 10 || st.waiting() < waiting * 9 / 10) {
+            throw new IllegalStateException("not in steady state after warm-up: " + st);
+        }
+    }
+
+    private void submit() {
+        scheduler.submit(specs[nextSpec]);
+        nextSpec = (nextSpec + 1) & (SPECS - 1);
+    }
+
+    private int step() {
+        Batch b = scheduler.nextBatch();
+        int n = b.size();
+        int finished = 0;
+        for (int i = 0; i < n; i++) {
+            if (b.producesToken(i)) {
+                RequestHandle r = b.request(i);
+                if (r.generatedTokens() + 1 >= r.spec().expectedOutputTokens()) {
+                    b.report(i, 1, FinishReason.STOP);
+                    finished++;
+                }
+            }
+        }
+        now[0] += 10_000_000L;
+        if (n > 0) {
+            scheduler.complete(b, 10_000_000L, 0.9);
+        }
+        for (int k = 0; k < finished; k++) {
+            submit();
+        }
+        return n;
+    }
+
+    /** One steady-state step. */
+    @Benchmark
+    public int nextBatchAndComplete() {
+        return step();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        scheduler.close();
+    }
+}
