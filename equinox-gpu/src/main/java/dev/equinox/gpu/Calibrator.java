@@ -1,0 +1,275 @@
+package dev.equinox.gpu;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Profiles the executor's step time over a grid of step shapes (prompt tokens prefilled in the step, decode
+ * sequences, context length of each decode) and writes a CSV profile from which a cost model for the scheduler
+ * ({@link dev.equinox.spi.EngineCostModel}) can be fitted:
+ *
+ * <pre>
+ * prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens
+ * 512,64,2048,41.250,40.870,576
+ * </pre>
+ *
+ * {@code step_ms} is the median wall time of the step on the host (what the scheduler is told), {@code device_ms}
+ * the median CUDA-event time (NaN on the CPU reference). Each point runs {@code warmup} untimed steps, then
+ * {@code repeats} timed ones; points that do not fit the KV cache or the step limits are skipped and reported.
+ *
+ * <p>{@link #forGpu} refuses with {@link GpuUnavailableException} on a machine without a GPU: a profile measured
+ * elsewhere would be a lie. No GPU profile has been recorded yet (no GPU was available when this was written).
+ */
+public final class Calibrator implements AutoCloseable {
+    private static final long ID_BASE = -1_000_000_000L;
+
+    private final GpuExecutor executor;
+    private final int maxTokens;
+    private final int maxSeqs;
+    private final List<String> skipped = new ArrayList<>();
+
+    Calibrator(GpuExecutor executor, int maxTokens, int maxSeqs) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.maxTokens = maxTokens;
+        this.maxSeqs = maxSeqs;
+    }
+
+    /**
+     * A calibrator on GPU 0 (see {@link GpuExecutor#open} for the parameters).
+     *
+     * @throws GpuUnavailableException "calibration needs a GPU: ..." when none is usable
+     */
+    public static Calibrator forGpu(LlamaConfig config, int kvBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
+        GpuProbe.Result probe = GpuProbe.probe();
+        if (!probe.cudaAvailable()) {
+            throw new GpuUnavailableException("calibration needs a GPU: " + probe.cudaReason());
+        }
+        return new Calibrator(GpuExecutor.open(config, kvBlocks, blockSize, maxTokens, maxSeqs, maxContext, NvmlTelemetry.open(0)),
+                maxTokens, maxSeqs);
+    }
+
+    /** A calibrator over the CPU reference (small models; for smoke tests only: its times are not a GPU profile). */
+    public static Calibrator forCpuReference(LlamaConfig config, int kvBlocks, int blockSize, int maxTokens, int maxSeqs) {
+        return new Calibrator(GpuExecutor.cpuReference(config, kvBlocks, blockSize), maxTokens, maxSeqs);
+    }
+
+    /** The grid: every combination of the three lists; (0 prefill, 0 decode) points are skipped. */
+    public record Grid(int[] prefillTokens, int[] decodeSeqs, int[] decodeContextTokens, int warmup, int repeats) {
+        public Grid {
+            prefillTokens = prefillTokens.clone();
+            decodeSeqs = decodeSeqs.clone();
+            decodeContextTokens = decodeContextTokens.clone();
+            if (warmup < 0 || repeats < 1) {
+                throw new IllegalArgumentException("warmup must be >= 0 and repeats >= 1, got " + warmup + ", " + repeats);
+            }
+            for (int[] a : new int[][] {prefillTokens, decodeSeqs}) {
+                for (int v : a) {
+                    if (v < 0) {
+                        throw new IllegalArgumentException("grid values must be >= 0, got " + v);
+                    }
+                }
+            }
+            for (int v : decodeContextTokens) {
+                if (v < 1) {
+                    throw new IllegalArgumentException("decode context must be >= 1, got " + v);
+                }
+            }
+        }
+
+        /** Prefill 0-4096, decode batch 0-256, context 128-4096; 2 warmup and 5 timed steps per point. */
+        public static Grid standard() {
+            return new Grid(new int[] {0, 128, 512, 1024, 2048, 4096}, new int[] {0, 1, 8, 32, 64, 128, 256},
+                    new int[] {128, 512, 2048, 4096}, 2, 5);
+        }
+    }
+
+    /** One measured point. */
+    public record Row(int prefillTokens, int decodeSeqs, int decodeContextTokens, double stepMs, double deviceMs, int tokens) {
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%d,%d,%.3f,%s,%d", prefillTokens, decodeSeqs, decodeContextTokens, stepMs,
+                    Double.isNaN(deviceMs) ? "NaN" : String.format(Locale.ROOT, "%.3f", deviceMs), tokens);
+        }
+    }
+
+    public static final String CSV_HEADER = "prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens";
+
+    /** Measures every point of the grid that fits. */
+    public List<Row> run(Grid grid) {
+        List<Row> rows = new ArrayList<>();
+        skipped.clear();
+        for (int p : grid.prefillTokens()) {
+            for (int d : grid.decodeSeqs()) {
+                int[] contexts = d == 0 ? new int[] {grid.decodeContextTokens()[0]} : grid.decodeContextTokens();
+                for (int ctx : contexts) {
+                    if (p == 0 && d == 0) {
+                        continue;
+                    }
+                    String why = fits(p, d, ctx, grid.warmup() + grid.repeats());
+                    if (why != null) {
+                        skipped.add(p + "," + d + "," + ctx + ": " + why);
+                        continue;
+                    }
+                    rows.add(measure(p, d, d == 0 ? 0 : ctx, grid.warmup(), grid.repeats()));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Points of the last {@link #run} that were skipped, with the reason. */
+    public List<String> skipped() {
+        return List.copyOf(skipped);
+    }
+
+    String fits(int p, int d, int ctx, int steps) {
+        if (p + d > maxTokens) {
+            return (p + d) + " tokens exceed the step limit " + maxTokens;
+        }
+        if (d + (p > 0 ? 1 : 0) > maxSeqs) {
+            return "more sequences than " + maxSeqs;
+        }
+        int bs = executor.kv().blockSize();
+        long blocks = (long) d * KvBlockManager.blocksFor(ctx + steps, bs) + KvBlockManager.blocksFor(p + 1, bs);
+        if (blocks > executor.kv().numBlocks()) {
+            return blocks + " KV blocks needed, " + executor.kv().numBlocks() + " in the cache";
+        }
+        return null;
+    }
+
+    private Row measure(int p, int d, int ctx, int warmup, int repeats) {
+        KvBlockManager kv = executor.kv();
+        int vocab = executor.config().vocab();
+        for (int s = 0; s < d; s++) {
+            long id = ID_BASE + s;
+            kv.getOrCreate(id, () -> GpuExecutor.syntheticPrompt(id, ctx, vocab));
+            kv.ensureCapacity(kv.get(id), ctx - 1); // earlier context "computed" (contents irrelevant for timing)
+        }
+        double[] wall = new double[repeats];
+        double[] dev = new double[repeats];
+        long prefillId = ID_BASE - 1;
+        try {
+            for (int k = 0; k < warmup + repeats; k++) {
+                FakeSteps step = new FakeSteps();
+                for (int s = 0; s < d; s++) {
+                    Sequence q = kv.get(ID_BASE + s);
+                    step.add(q.id, false, q.length - 1, 1, true);
+                }
+                if (p > 0) {
+                    kv.release(prefillId);
+                    long pid = prefillId;
+                    kv.getOrCreate(pid, () -> GpuExecutor.syntheticPrompt(pid, p, vocab));
+                    step.add(pid, true, 0, p, true);
+                }
+                StepResult r = executor.run(step.decodes(d));
+                if (k >= warmup) {
+                    wall[k - warmup] = r.durationNanos() / 1e6;
+                    dev[k - warmup] = r.deviceNanos() < 0 ? Double.NaN : r.deviceNanos() / 1e6;
+                }
+            }
+        } finally {
+            for (int s = 0; s < d; s++) {
+                kv.release(ID_BASE + s);
+            }
+            kv.release(prefillId);
+        }
+        return new Row(p, d, ctx, median(wall), median(dev), p + d);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s); // NaN sorts last; all-NaN gives NaN
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** Writes the rows with {@link #CSV_HEADER}. */
+    public static void writeCsv(List<Row> rows, Path out) throws IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            w.write(CSV_HEADER);
+            w.write('\n');
+            for (Row r : rows) {
+                w.write(r.csv());
+                w.write('\n');
+            }
+        }
+    }
+
+    /** Closes the executor (and its GPU context). */
+    @Override
+    public void close() {
+        executor.close();
+    }
+
+    /** A step built entry by entry (decodes first). */
+    private static final class FakeSteps implements StepEntries {
+        private long[] ids = new long[8];
+        private int[] meta = new int[8 * 4];
+        private int n;
+        private int decodes;
+
+        void add(long id, boolean prefill, int offset, int count, boolean produces) {
+            if (n == ids.length) {
+                ids = Arrays.copyOf(ids, n * 2);
+                meta = Arrays.copyOf(meta, n * 8);
+            }
+            ids[n] = id;
+            meta[4 * n] = prefill ? 1 : 0;
+            meta[4 * n + 1] = offset;
+            meta[4 * n + 2] = count;
+            meta[4 * n + 3] = produces ? 1 : 0;
+            n++;
+        }
+
+        FakeSteps decodes(int d) {
+            decodes = d;
+            return this;
+        }
+
+        @Override
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public int decodeCount() {
+            return decodes;
+        }
+
+        @Override
+        public long requestId(int i) {
+            return ids[i];
+        }
+
+        @Override
+        public boolean isPrefill(int i) {
+            return meta[4 * i] == 1;
+        }
+
+        @Override
+        public int tokenOffset(int i) {
+            return meta[4 * i + 1];
+        }
+
+        @Override
+        public int tokenCount(int i) {
+            return meta[4 * i + 2];
+        }
+
+        @Override
+        public boolean producesToken(int i) {
+            return meta[4 * i + 3] == 1;
+        }
+    }
+}

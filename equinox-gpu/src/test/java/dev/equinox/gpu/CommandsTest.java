@@ -1,0 +1,80 @@
+package dev.equinox.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CommandsTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(Object command, String... args) {
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void calibrate_noGpu_refusesWithExitCode2AndReason(@TempDir Path dir) {
+        assumeFalse(GpuProbe.probe().cudaAvailable(), "this machine has a GPU");
+        Path csv = dir.resolve("c.csv");
+        assertEquals(2, run(new CalibrateCommand(), "--model", "tiny", "--out", csv.toString()));
+        assertTrue(err.toString().contains("calibration needs a GPU"), err.toString());
+        assertTrue(Files.notExists(csv), "no profile is written without a GPU");
+    }
+
+    @Test
+    void calibrate_cpuBackend_writesProfileAndSaysItIsNotAGpuProfile(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("c.csv");
+        int rc = run(new CalibrateCommand(), "--backend", "cpu", "--model", "tiny", "--kv-blocks", "64", "--block-size", "4",
+                "--max-tokens", "64", "--max-seqs", "8", "--prefill", "0,8", "--decode", "0,2", "--context", "4",
+                "--warmup", "0", "--repeats", "1", "--out", csv.toString());
+        assertEquals(0, rc, err.toString());
+        assertTrue(out.toString().contains("NOT a GPU profile"));
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(Calibrator.CSV_HEADER, lines.get(0));
+        assertEquals(4, lines.size());
+    }
+
+    @Test
+    void serveBench_noGpu_refusesWithExitCode2() {
+        assumeFalse(GpuProbe.probe().cudaAvailable(), "this machine has a GPU");
+        assertEquals(2, run(new ServeBenchCommand(), "--model", "tiny"));
+        assertTrue(err.toString().contains("GPU unavailable"), err.toString());
+    }
+
+    @Test
+    void serveBench_cpuBackendTinyModel_servesEveryRequest(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("r.csv");
+        int rc = run(new ServeBenchCommand(), "--backend", "cpu", "--model", "tiny", "--policy", "vtc", "--requests", "8",
+                "--tenants", "2", "--rate", "0", "--prompt", "12", "--output", "4", "--kv-blocks", "128", "--block-size", "4",
+                "--token-budget", "64", "--max-running", "8", "--chunk", "16", "--max-context", "256", "--csv", csv.toString());
+        assertEquals(0, rc, err.toString());
+        assertTrue(out.toString().contains("finished 8"), out.toString());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(9, lines.size());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.contains(",FINISHED,STOP,")), String.join("\n", lines));
+    }
+
+    @Test
+    void workload_seeded_isReproducibleWithPoissonArrivals() {
+        List<BenchRequest> a = ServeBenchCommand.workload(200, 3, 10, 100, 20, 7);
+        assertEquals(a, ServeBenchCommand.workload(200, 3, 10, 100, 20, 7));
+        assertEquals(0.0, a.get(0).arrivalSeconds());
+        double span = a.get(199).arrivalSeconds();
+        assertTrue(span > 14 && span < 26, "199 gaps of mean 0.1 s: " + span);
+        assertEquals("tenant-2", a.get(5).tenant());
+        assertTrue(a.stream().allMatch(r -> r.promptTokens() >= 50 && r.promptTokens() <= 150));
+        assertTrue(ServeBenchCommand.workload(5, 1, 0, 10, 10, 1).stream().allMatch(r -> r.arrivalSeconds() == 0));
+    }
+}
