@@ -24,12 +24,24 @@ public final class EquinoxCli implements Runnable {
     @Override
     public void run() {
         // no subcommand: replay the default workload
-        new CommandLine(new ReplayCommand()).execute();
+        int code = commandLine().execute("replay");
+        if (code != 0) {
+            throw new CommandLine.ExecutionException(new CommandLine(this), "replay failed with exit code " + code);
+        }
     }
 
     /** Builds the command line with the optional subcommands that are on the class path. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new EquinoxCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // bad input (unknown name, malformed file) is the user's to fix: one line, no stack trace
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
+                String kind = ex instanceof java.nio.file.NoSuchFileException ? "file not found: " : "";
+                cmd.getErr().println("equinox: " + kind + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
         for (String[] o : OPTIONAL) {
             try {
                 Class<?> k = Class.forName(o[1]);

@@ -66,7 +66,7 @@ public final class Simulator {
         int maxContext = Math.max(8192, workload.maxContext());
         Scheduler s = Equinox.builder()
                 .policy(PolicyRegistry.create(config))
-                .predictor(Predictors.byName(config.predictor(), predictorOptions(config)))
+                .predictor(predictor(config))
                 .costModel(cost)
                 .ticker(clock)
                 .kvCache(config.kvBlocks(), config.blockSize())
@@ -198,8 +198,23 @@ public final class Simulator {
                 preempt, steps, makespan, busy, utilTrim, System.nanoTime() - wall0, stats);
     }
 
-    private static Map<String, String> predictorOptions(SimConfig c) {
-        return Map.of();
+    /**
+     * The predictor of a config: {@code oracle50} and {@code oracle:R} (+/- R noise) use the config's seed; other
+     * names go to {@link Predictors#byName} (which finds {@code mope} through its ServiceLoader provider).
+     */
+    static dev.equinox.spi.Predictor predictor(SimConfig c) {
+        String name = c.predictor();
+        if (name.equals("oracle50")) {
+            return Predictors.oracle(0.5, c.seed());
+        }
+        if (name.startsWith("oracle:")) {
+            try {
+                return Predictors.oracle(Double.parseDouble(name.substring("oracle:".length())), c.seed());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("predictor 'oracle:R' needs a number R, got '" + name + "'");
+            }
+        }
+        return Predictors.byName(name, Map.of());
     }
 
     static long toNanos(double seconds) {

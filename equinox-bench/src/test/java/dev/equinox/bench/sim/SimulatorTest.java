@@ -71,6 +71,18 @@ class SimulatorTest {
     }
 
     @Test
+    void vtcReference_overload_serviceDifferenceNearArtifactNumbers() {
+        // VTC's artifact (A10G, KV 10,000 tokens): VTC 195/119, FCFS 453/436 (max/avg service difference)
+        Workload w = VtcSuites.generate("overload", 42);
+        RunSummary vtc = RunSummary.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("vtc")));
+        RunSummary fcfs = RunSummary.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("fcfs")));
+        assertEquals(195, vtc.maxServiceDiff(), 0.15 * 195, "vtc max");
+        assertEquals(119, vtc.avgServiceDiff(), 0.15 * 119, "vtc avg");
+        assertEquals(453, fcfs.maxServiceDiff(), 0.15 * 453, "fcfs max");
+        assertEquals(436, fcfs.avgServiceDiff(), 0.15 * 436, "fcfs avg");
+    }
+
+    @Test
     void run_vtcReferenceMode_neverPreempts() {
         Workload w = VtcSuites.generate("overload-multi", 42);
         SimResult r = Simulator.run(w, SimConfig.vtcReference().withPolicy("vtc"));
