@@ -58,7 +58,17 @@ final class GpuKernels implements AutoCloseable {
         this.arch = arch;
         for (int m = 0; m < MODULES.length; m++) {
             modules[m] = new CUmodule();
-            JCudaDriver.cuModuleLoadData(modules[m], ptx(arch, MODULES[m]));
+            byte[] text = ptx(arch, MODULES[m]);
+            try {
+                JCudaDriver.cuModuleLoadData(modules[m], text);
+            } catch (jcuda.CudaException e) {
+                int[] driver = new int[1];
+                JCudaDriver.cuDriverGetVersion(driver);
+                throw new GpuUnavailableException("cannot load " + resource(arch, MODULES[m]) + " (PTX ISA "
+                        + ptxIsaVersion(text) + ", " + nvccVersion() + ") on CUDA driver " + driver[0]
+                        + ": " + e.getMessage() + ". PTX from nvcc 13 needs a CUDA 13 driver; rebuild the PTX with"
+                        + " an older nvcc (scripts/build-ptx.sh) for older drivers", e);
+            }
         }
         for (String name : SIGNATURES.keySet()) {
             CUfunction f = new CUfunction();
@@ -110,6 +120,22 @@ final class GpuKernels implements AutoCloseable {
             return Arrays.copyOf(text, text.length + 1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
+    /** The {@code .version} directive of a PTX text ("9.0"), or "?" if absent. */
+    static String ptxIsaVersion(byte[] ptx) {
+        String head = new String(ptx, 0, Math.min(ptx.length, 4096), java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\.version\\s+(\\S+)").matcher(head);
+        return m.find() ? m.group(1) : "?";
+    }
+
+    /** The nvcc that built the shipped PTX (from the NVCC_VERSION resource), or "nvcc unknown". */
+    static String nvccVersion() {
+        try (InputStream in = GpuKernels.class.getResourceAsStream("/dev/equinox/gpu/ptx/NVCC_VERSION")) {
+            return in == null ? "nvcc unknown" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return "nvcc unknown";
         }
     }
 

@@ -77,4 +77,11 @@ class CommandsTest {
         assertTrue(a.stream().allMatch(r -> r.promptTokens() >= 50 && r.promptTokens() <= 150));
         assertTrue(ServeBenchCommand.workload(5, 1, 0, 10, 10, 1).stream().allMatch(r -> r.arrivalSeconds() == 0));
     }
+
+    @Test
+    void gpuMain_probe_printsStatusAndExitsByAvailability() {
+        int rc = run(new GpuMain(), "probe");
+        assertEquals(GpuProbe.probe().cudaAvailable() ? 0 : 2, rc);
+        assertTrue(out.toString().contains(GpuProbe.probe().cudaAvailable() ? "NVML" : "GPU unavailable"), out.toString());
+    }
 }

@@ -76,4 +76,13 @@ class GpuKernelsTest {
         assertNotEquals(-1, gemm.indexOf("wmma.load.a.sync.aligned.row"));
         assertNotEquals(-1, gemm.indexOf("wmma.load.b.sync.aligned.col"));
     }
+
+    @Test
+    void ptxIsaVersion_shippedModules_areReadableForErrorMessages() {
+        for (String module : GpuKernels.MODULES) {
+            assertTrue(GpuKernels.ptxIsaVersion(GpuKernels.ptx("sm_90", module)).matches("\\d+\\.\\d+"));
+        }
+        assertEquals("?", GpuKernels.ptxIsaVersion("// nothing".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(GpuKernels.nvccVersion().contains("Build") || GpuKernels.nvccVersion().contains("cuda"), GpuKernels.nvccVersion());
+    }
 }
