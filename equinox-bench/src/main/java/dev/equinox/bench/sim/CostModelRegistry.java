@@ -1,6 +1,8 @@
 package dev.equinox.bench.sim;
 
 import dev.equinox.cost.CostModels;
+import dev.equinox.cost.Gpu;
+import dev.equinox.cost.ModelShape;
 import dev.equinox.spi.EngineCostModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,14 +12,15 @@ import java.util.List;
  * <ul>
  * <li>{@code calibrated} (default) = {@code llama2-7b-a100}: Llama-2-7B on one A100-80GB fitted to Vidur's
  * profiles ({@link CostModels#calibrated()});</li>
- * <li>{@code llama2-70b-a100-tpN}, {@code llama2-70b-h100-tpN} for N in 2, 4, 8;</li>
+ * <li>{@code llama2-7b-h100}; {@code llama2-70b-a100-tpN}, {@code llama2-70b-h100-tpN} for N in 2, 4, 8;</li>
+ * <li>{@code roofline-a100-llama2-7b}, {@code roofline-h100-llama2-7b}: datasheet rooflines (no fixed costs);</li>
  * <li>{@code vtc-a10g}: VTC artifact's A10G step times ({@link CostModels#vtcA10g()});</li>
  * <li>{@code profile:PATH}: a measured step profile CSV ({@link CostModels#profile}).</li>
  * </ul>
  */
 public final class CostModelRegistry {
     /** Names for help texts. */
-    public static final List<String> NAMES = List.of("calibrated", "llama2-7b-a100", "llama2-70b-a100-tp2", "llama2-70b-a100-tp4",
+    public static final List<String> NAMES = List.of("calibrated", "llama2-7b-a100", "llama2-7b-h100", "roofline-a100-llama2-7b", "roofline-h100-llama2-7b", "llama2-70b-a100-tp2", "llama2-70b-a100-tp4",
             "llama2-70b-a100-tp8", "llama2-70b-h100-tp2", "llama2-70b-h100-tp4", "llama2-70b-h100-tp8", "vtc-a10g", "profile:PATH");
 
     private CostModelRegistry() {
@@ -34,6 +37,12 @@ public final class CostModelRegistry {
             case "calibrated":
             case "llama2-7b-a100":
                 return CostModels.calibrated();
+            case "llama2-7b-h100":
+                return CostModels.llama2_7b_h100();
+            case "roofline-a100-llama2-7b":
+                return CostModels.roofline(Gpu.A100_80GB, ModelShape.LLAMA2_7B);
+            case "roofline-h100-llama2-7b":
+                return CostModels.roofline(Gpu.H100_SXM, ModelShape.LLAMA2_7B);
             case "vtc-a10g":
                 return CostModels.vtcA10g();
             default:
