@@ -90,7 +90,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         try (cal) {
             List<Calibrator.Row> rows = cal.run(grid);
-            Calibrator.writeCsv(rows, out);
+            Calibrator.writeCsv(rows, out, cal.describe());
             o.println("calibrate: " + rows.size() + " points written to " + out);
             for (String s : cal.skipped()) {
                 o.println("  skipped " + s);

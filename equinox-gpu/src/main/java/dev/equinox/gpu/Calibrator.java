@@ -17,12 +17,17 @@ import java.util.Objects;
  * ({@link dev.equinox.spi.EngineCostModel}) can be fitted:
  *
  * <pre>
- * prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens
- * 512,64,2048,41.250,40.870,576
+ * # equinox-gpu calibration: gpu NVIDIA A100-SXM4-80GB sm_80 (PTX sm_80), llama-2-7b[...]
+ * prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens,context_per_seq
+ * 512,64,131104,41.250,40.870,576,2048
  * </pre>
  *
- * {@code step_ms} is the median wall time of the step on the host (what the scheduler is told), {@code device_ms}
- * the median CUDA-event time (NaN on the CPU reference). Each point runs {@code warmup} untimed steps, then
+ * The first four columns are what {@code dev.equinox.cost.ProfileCostModel} reads ({@code CostModels.profile}):
+ * {@code decode_context_tokens} is the sum over the step's decode sequences of their context lengths (the SPI's
+ * {@code decodeContextTokens}), averaged over the timed steps (each timed step grows every context by one);
+ * {@code context_per_seq} is the grid's nominal context per sequence. {@code step_ms} is the median wall time of
+ * the step on the host (what the scheduler is told), {@code device_ms} the median CUDA-event time (NaN on the CPU
+ * reference). The prefill of a row is one chunk from an empty context, as the profile model assumes. Each point runs {@code warmup} untimed steps, then
  * {@code repeats} timed ones; points that do not fit the KV cache or the step limits are skipped and reported.
  *
  * <p>{@link #forGpu} refuses with {@link GpuUnavailableException} on a machine without a GPU: a profile measured
@@ -92,14 +97,15 @@ public final class Calibrator implements AutoCloseable {
     }
 
     /** One measured point. */
-    public record Row(int prefillTokens, int decodeSeqs, int decodeContextTokens, double stepMs, double deviceMs, int tokens) {
+    public record Row(int prefillTokens, int decodeSeqs, long decodeContextTokens, double stepMs, double deviceMs, int tokens,
+            int contextPerSeq) {
         String csv() {
-            return String.format(Locale.ROOT, "%d,%d,%d,%.3f,%s,%d", prefillTokens, decodeSeqs, decodeContextTokens, stepMs,
-                    Double.isNaN(deviceMs) ? "NaN" : String.format(Locale.ROOT, "%.3f", deviceMs), tokens);
+            return String.format(Locale.ROOT, "%d,%d,%d,%.3f,%s,%d,%d", prefillTokens, decodeSeqs, decodeContextTokens, stepMs,
+                    Double.isNaN(deviceMs) ? "NaN" : String.format(Locale.ROOT, "%.3f", deviceMs), tokens, contextPerSeq);
         }
     }
 
-    public static final String CSV_HEADER = "prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens";
+    public static final String CSV_HEADER = "prefill_tokens,decode_seqs,decode_context_tokens,step_ms,device_ms,tokens,context_per_seq";
 
     /** Measures every point of the grid that fits. */
     public List<Row> run(Grid grid) {
@@ -154,6 +160,7 @@ public final class Calibrator implements AutoCloseable {
         }
         double[] wall = new double[repeats];
         double[] dev = new double[repeats];
+        long contextSum = 0;
         long prefillId = ID_BASE - 1;
         try {
             for (int k = 0; k < warmup + repeats; k++) {
@@ -170,6 +177,7 @@ public final class Calibrator implements AutoCloseable {
                 }
                 StepResult r = executor.run(step.decodes(d));
                 if (k >= warmup) {
+                    contextSum += plan().decodeContextTokens;
                     wall[k - warmup] = r.durationNanos() / 1e6;
                     dev[k - warmup] = r.deviceNanos() < 0 ? Double.NaN : r.deviceNanos() / 1e6;
                 }
@@ -180,7 +188,7 @@ public final class Calibrator implements AutoCloseable {
             }
             kv.release(prefillId);
         }
-        return new Row(p, d, ctx, median(wall), median(dev), p + d);
+        return new Row(p, d, Math.round((double) contextSum / repeats), median(wall), median(dev), p + d, ctx);
     }
 
     static double median(double[] v) {
@@ -190,13 +198,21 @@ public final class Calibrator implements AutoCloseable {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
-    /** Writes the rows with {@link #CSV_HEADER}. */
-    public static void writeCsv(List<Row> rows, Path out) throws IOException {
+    private StepPlan plan() {
+        return executor.lastPlan();
+    }
+
+    /** Writes the rows under {@link #CSV_HEADER}, after a {@code # comment} line when {@code comment} is not null. */
+    public static void writeCsv(List<Row> rows, Path out, String comment) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            if (comment != null) {
+                w.write("# " + comment.replace('\n', ' '));
+                w.write('\n');
+            }
             w.write(CSV_HEADER);
             w.write('\n');
             for (Row r : rows) {
@@ -204,6 +220,11 @@ public final class Calibrator implements AutoCloseable {
                 w.write('\n');
             }
         }
+    }
+
+    /** "equinox-gpu calibration: backend, model" for the CSV's comment line. */
+    public String describe() {
+        return "equinox-gpu calibration: " + executor.backend() + ", " + executor.config();
     }
 
     /** Closes the executor (and its GPU context). */

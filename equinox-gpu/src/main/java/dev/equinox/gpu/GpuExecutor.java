@@ -184,6 +184,11 @@ public final class GpuExecutor implements AutoCloseable {
         };
     }
 
+    /** The plan of the last step (its arrays are reused by the next step). */
+    StepPlan lastPlan() {
+        return plan;
+    }
+
     KvBlockManager kv() {
         return kv;
     }

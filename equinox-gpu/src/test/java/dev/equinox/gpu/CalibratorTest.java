@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.equinox.cost.CostModels;
+import dev.equinox.cost.ProfileCostModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,15 +27,22 @@ class CalibratorTest {
                 assertTrue(r.stepMs() > 0, r.toString());
                 assertTrue(Double.isNaN(r.deviceMs()), "no CUDA events on the CPU reference");
                 assertEquals(r.prefillTokens() + r.decodeSeqs(), r.tokens());
+                assertEquals(r.decodeSeqs() == 0 ? 0 : (long) r.decodeSeqs() * (r.contextPerSeq() + 2), r.decodeContextTokens());
             }
             assertEquals(0, cal.skipped().size());
             Path csv = dir.resolve("sub/profile.csv");
-            Calibrator.writeCsv(rows, csv);
+            Calibrator.writeCsv(rows, csv, cal.describe());
             List<String> lines = Files.readAllLines(csv);
-            assertEquals(Calibrator.CSV_HEADER, lines.get(0));
-            assertEquals(6, lines.size());
-            assertTrue(lines.get(1).startsWith("0,2,4,"), lines.get(1));
-            assertTrue(lines.get(1).endsWith(",NaN,2"), lines.get(1));
+            assertTrue(lines.get(0).startsWith("# equinox-gpu calibration: cpu-reference, tiny"), lines.get(0));
+            assertEquals(Calibrator.CSV_HEADER, lines.get(1));
+            assertEquals(7, lines.size());
+            // 2 decodes at context 5, 6, 7 in the 3 timed steps (after 1 warmup at 4): sums 10, 12, 14 -> mean 12
+            assertTrue(lines.get(2).startsWith("0,2,12,"), lines.get(2));
+            assertTrue(lines.get(2).endsWith(",NaN,2,4"), lines.get(2));
+
+            // the core's profile cost model reads the file as written
+            ProfileCostModel model = CostModels.profile(csv, 0);
+            assertTrue(model.stepSeconds(8, 64, 2, 24) > 0);
         }
     }
 

@@ -42,8 +42,8 @@ class CommandsTest {
         assertEquals(0, rc, err.toString());
         assertTrue(out.toString().contains("NOT a GPU profile"));
         List<String> lines = Files.readAllLines(csv);
-        assertEquals(Calibrator.CSV_HEADER, lines.get(0));
-        assertEquals(4, lines.size());
+        assertEquals(Calibrator.CSV_HEADER, lines.get(1));
+        assertEquals(5, lines.size());
     }
 
     @Test
