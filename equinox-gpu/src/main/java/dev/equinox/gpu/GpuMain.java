@@ -8,12 +8,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * A standalone launcher for GPU hosts, where the full {@code equinox} CLI of equinox-bench may not be deployed:
- * {@code java -cp 'lib/*' dev.equinox.gpu.GpuMain probe|serve-bench|calibrate ...}. The same command classes are
+ * {@code java -cp 'lib/*' dev.equinox.gpu.GpuMain probe|selftest|perf|serve-bench|calibrate ...}. The same command classes are
  * registered as subcommands of the {@code equinox} CLI.
  */
 @Command(name = "equinox-gpu", mixinStandardHelpOptions = true,
-        subcommands = {ServeBenchCommand.class, CalibrateCommand.class, GpuMain.Probe.class},
-        description = "Equinox GPU tools: probe, serve-bench, calibrate.")
+        subcommands = {ServeBenchCommand.class, CalibrateCommand.class, GpuMain.Probe.class, GpuToolsCommands.SelfTest.class,
+            GpuToolsCommands.Perf.class},
+        description = "Equinox GPU tools: probe, selftest, perf, serve-bench, calibrate.")
 public final class GpuMain implements Runnable {
     @Spec
     CommandSpec spec;

@@ -84,4 +84,13 @@ class CommandsTest {
         assertEquals(GpuProbe.probe().cudaAvailable() ? 0 : 2, rc);
         assertTrue(out.toString().contains(GpuProbe.probe().cudaAvailable() ? "NVML" : "GPU unavailable"), out.toString());
     }
+
+    @Test
+    void gpuMain_selftestAndPerf_noGpu_refuseWithExitCode2() {
+        assumeFalse(GpuProbe.probe().cudaAvailable(), "this machine has a GPU");
+        assertEquals(2, run(new GpuMain(), "selftest"));
+        assertEquals(2, run(new GpuMain(), "perf"));
+        assertTrue(err.toString().contains("selftest: GPU unavailable"), err.toString());
+        assertTrue(err.toString().contains("perf: GPU unavailable"), err.toString());
+    }
 }

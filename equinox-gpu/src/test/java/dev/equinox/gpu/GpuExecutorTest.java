@@ -82,4 +82,30 @@ class GpuExecutorTest {
             assertTrue(t >= 0 && t < 512);
         }
     }
+
+    @Test
+    void modelCheckSteps_onCpuReference_areConsistentAndSampleSevenRows() {
+        // the GPU selftest's step script, validated where it can be: on the CPU backend
+        int[] pa = GpuExecutor.syntheticPrompt(1, 11, C.vocab());
+        int[] pb = GpuExecutor.syntheticPrompt(2, 23, C.vocab());
+        GpuExecutor ex = GpuExecutor.cpuReference(C, 64, 4);
+        ex.kv().getOrCreate(1, () -> pa);
+        ex.kv().getOrCreate(2, () -> pb);
+        int sampled = 0;
+        for (StepEntries step : GpuChecks.modelCheckSteps(pa, pb)) {
+            sampled += ex.run(step).sampled();
+        }
+        assertEquals(7, sampled, "1 + 2 + 2 + 2 token-producing entries");
+        assertArrayEquals(solo(pa, 4), ex.generatedTokenIds(1));
+        assertArrayEquals(solo(pb, 3), ex.generatedTokenIds(2));
+    }
+
+    @Test
+    void datasheetPeaks_knownAndUnknownDevices() {
+        assertEquals(2039e9, GpuChecks.datasheetPeaks("NVIDIA A100-SXM4-80GB")[0]);
+        assertEquals(989e12, GpuChecks.datasheetPeaks("NVIDIA H100 80GB HBM3")[1]);
+        assertTrue(Double.isNaN(GpuChecks.datasheetPeaks("Tesla T4")[0]));
+        // Llama-2-7B decode at batch 64, context 512: 13.48 GB of weights + 64 x 512 x 0.5 MB of KV
+        assertEquals(13.48e9 + 17.18e9, GpuChecks.decodeBytes(LlamaConfig.llama2_7b(), 64, 512), 0.02e9);
+    }
 }
