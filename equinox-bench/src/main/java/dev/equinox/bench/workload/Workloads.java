@@ -68,6 +68,9 @@ public final class Workloads {
                         + String.join(", ", READERS.keySet()));
             }
             w = r.read(s);
+            // name runs by what the user typed, so variants of one suite stay apart in reports
+            String name = s.format().equals("vtc") && !spec.trim().startsWith("vtc:") ? "vtc:" + spec.trim() : spec.trim();
+            w = w.relabel(name, w.description());
         }
         return applyCommon(w, s);
     }
