@@ -12,6 +12,10 @@
 //
 // Epilogue modes: 0 = store as the input type into Ch, 1 = store fp32 into Cf, 2 = add into fp32 Cf
 // (residual connection).
+//
+// Split-K (mode 2 only): with gridDim.z = S > 1, block z multiplies its share of the K tiles and adds its partial
+// product with atomicAdd, so skinny decode shapes (M <= 64, N = 4096) still put enough blocks on the GPU to
+// stream the weights at full bandwidth. The host (LaunchGrid) never splits modes 0 and 1.
 #include <mma.h>
 #include "common.cuh"
 
@@ -77,10 +81,13 @@ __device__ __forceinline__ void eqx_gemm(const T* __restrict__ A, const T* __res
         }
     }
 
-    const int kTiles = (K + GEMM_BK - 1) / GEMM_BK;
+    const int kTilesAll = (K + GEMM_BK - 1) / GEMM_BK;
+    const int perSplit = (kTilesAll + gridDim.z - 1) / gridDim.z;
+    const int ktBegin = blockIdx.z * perSplit;
+    const int kTiles = max(0, min(kTilesAll, ktBegin + perSplit) - ktBegin);
 
     auto load_tile = [&](int kt, int stage) {
-        const int k0 = kt * GEMM_BK;
+        const int k0 = (ktBegin + kt) * GEMM_BK;
         T* as = As + stage * A_STAGE;
         T* bs = Bs + stage * B_STAGE;
         // BK / 8 = 4 chunks of 16 bytes per row
@@ -161,6 +168,8 @@ __device__ __forceinline__ void eqx_gemm(const T* __restrict__ A, const T* __res
                         Ch[idx] = eqx_from_float<T>(v);
                     } else if (mode == 1) {
                         Cf[idx] = v;
+                    } else if (gridDim.z > 1) {
+                        atomicAdd(Cf + idx, v);
                     } else {
                         Cf[idx] += v;
                     }

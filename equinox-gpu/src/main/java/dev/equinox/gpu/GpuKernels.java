@@ -145,6 +145,9 @@ final class GpuKernels implements AutoCloseable {
      */
     void launch(LaunchGrid.Launch l, Object... args) {
         String sig = SIGNATURES.get(l.kernel);
+        if (l.gridZ > 1 && !(l.kernel.startsWith("gemm_") && args.length == 8 && Integer.valueOf(ADD_FLOAT).equals(args[7]))) {
+            throw new IllegalArgumentException(l.kernel + ": split-K (gridZ " + l.gridZ + ") is only valid for a GEMM adding into fp32");
+        }
         if (sig == null || sig.length() != args.length) {
             throw new IllegalArgumentException(l.kernel + ": expected " + (sig == null ? "a known kernel" : sig.length() + " arguments")
                     + ", got " + args.length);
@@ -163,7 +166,7 @@ final class GpuKernels implements AutoCloseable {
                 throw new IllegalArgumentException(l.kernel + ": argument " + i + " must be '" + kind + "', got " + a);
             }
         }
-        JCudaDriver.cuLaunchKernel(functions.get(l.kernel), l.gridX, l.gridY, 1, l.blockX, 1, 1, 0, null,
+        JCudaDriver.cuLaunchKernel(functions.get(l.kernel), l.gridX, l.gridY, l.gridZ, l.blockX, 1, 1, 0, null,
                 Pointer.to(params), null);
     }
 

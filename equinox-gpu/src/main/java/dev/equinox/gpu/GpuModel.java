@@ -275,7 +275,7 @@ final class GpuModel implements ModelRunner {
     }
 
     private void gemm(CUdeviceptr a, CUdeviceptr w, CUdeviceptr outHalf, CUdeviceptr outFloat, int m, int n, int k, int mode) {
-        kernels.launch(LaunchGrid.gemm(m, n, k, smCount, false), a, w, outHalf, outFloat, m, n, k, mode);
+        kernels.launch(LaunchGrid.gemm(m, n, k, smCount, false, mode == GpuKernels.ADD_FLOAT), a, w, outHalf, outFloat, m, n, k, mode);
     }
 
     /** The logits of the last step's sample rows (for tests against the CPU reference). */

@@ -17,21 +17,27 @@ final class LaunchGrid {
         final String kernel;
         final int gridX;
         final int gridY;
+        final int gridZ;
         final int blockX;
 
         Launch(String kernel, int gridX, int gridY, int blockX) {
-            if (gridX <= 0 || gridY <= 0 || blockX <= 0 || blockX > 1024 || gridY > 65_535) {
-                throw new IllegalArgumentException(kernel + ": invalid launch grid (" + gridX + ", " + gridY + ") x " + blockX);
+            this(kernel, gridX, gridY, 1, blockX);
+        }
+
+        Launch(String kernel, int gridX, int gridY, int gridZ, int blockX) {
+            if (gridX <= 0 || gridY <= 0 || gridZ <= 0 || blockX <= 0 || blockX > 1024 || gridY > 65_535 || gridZ > 65_535) {
+                throw new IllegalArgumentException(kernel + ": invalid launch grid (" + gridX + ", " + gridY + ", " + gridZ + ") x " + blockX);
             }
             this.kernel = kernel;
             this.gridX = gridX;
             this.gridY = gridY;
+            this.gridZ = gridZ;
             this.blockX = blockX;
         }
 
         @Override
         public String toString() {
-            return kernel + "<<<(" + gridX + ", " + gridY + "), " + blockX + ">>>";
+            return kernel + "<<<(" + gridX + ", " + gridY + ", " + gridZ + "), " + blockX + ">>>";
         }
     }
 
@@ -43,11 +49,21 @@ final class LaunchGrid {
         return (int) q;
     }
 
+    /** Fewest K tiles (of 32) one split-K block handles. */
+    static final int MIN_K_TILES_PER_SPLIT = 4;
+
+    /** A GEMM that stores its result (modes 0 and 1: no split-K). */
+    static Launch gemm(int m, int n, int k, int smCount, boolean bf16) {
+        return gemm(m, n, k, smCount, bf16, false);
+    }
+
     /**
      * The GEMM {@code C[M, N] = A[M, K] W[N, K]^T}: 128x128 tiles (256 threads) when they give at least two
-     * blocks per SM, else 64x64 tiles (128 threads) for more parallelism on skinny (decode) shapes.
+     * blocks per SM, else 64x64 tiles (128 threads) for more parallelism on skinny (decode) shapes; when the
+     * result is added into fp32 ({@code accumulate}, mode 2) and even 64x64 tiles leave SMs idle, K is split over
+     * {@code gridZ} blocks (at least 4 K tiles each) that add with atomics.
      */
-    static Launch gemm(int m, int n, int k, int smCount, boolean bf16) {
+    static Launch gemm(int m, int n, int k, int smCount, boolean bf16, boolean accumulate) {
         if (m <= 0 || n <= 0 || k <= 0) {
             throw new IllegalArgumentException("GEMM shape must be positive: M=" + m + " N=" + n + " K=" + k);
         }
@@ -59,7 +75,16 @@ final class LaunchGrid {
         if (bigBlocks >= 2L * Math.max(1, smCount)) {
             return new Launch(type + "128x128", ceilDiv(n, 128), ceilDiv(m, 128), 256);
         }
-        return new Launch(type + "64x64", ceilDiv(n, 64), ceilDiv(m, 64), 128);
+        int gx = ceilDiv(n, 64);
+        int gy = ceilDiv(m, 64);
+        int splits = 1;
+        long blocks = (long) gx * gy;
+        long want = 2L * Math.max(1, smCount);
+        if (accumulate && blocks < want) {
+            int kTiles = ceilDiv(k, 32);
+            splits = (int) Math.max(1, Math.min((want + blocks - 1) / blocks, kTiles / MIN_K_TILES_PER_SPLIT));
+        }
+        return new Launch(type + "64x64", gx, gy, splits, 128);
     }
 
     static Launch embedding(int tokens) {

@@ -2,6 +2,7 @@ package dev.equinox.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import jcuda.driver.CUdeviceptr;
@@ -69,6 +70,27 @@ class GpuKernelTest {
                     assertEquals(ref[i], got[i], 2e-3 + Math.abs(ref[i]) * 1e-3, tile + " fp16 element " + i);
                 }
             }
+        }
+    }
+
+    @Test
+    void gemm_splitKResidualAdd_equalsOneBlockPerTile() {
+        try (GpuTestSupport g = GpuTestSupport.open()) {
+            int m = 5;
+            int n = 96;
+            int k = 1024; // 32 K tiles: split 8 ways at most
+            float[] a = randoms(m * k, 1f);
+            float[] w = randoms(n * k, 0.05f);
+            float[] residual = randoms(m * n, 1f);
+            float[] ref = cpuGemm(a, w, m, n, k);
+            for (int i = 0; i < ref.length; i++) {
+                ref[i] += residual[i];
+            }
+            LaunchGrid.Launch l = LaunchGrid.gemm(m, n, k, g.probe.multiprocessors(), false, true);
+            assertTrue(l.gridZ > 1, l.toString());
+            CUdeviceptr cf = GpuTestSupport.floats(residual);
+            g.kernels.launch(l, GpuTestSupport.halves(a), GpuTestSupport.halves(w), null, cf, m, n, k, GpuKernels.ADD_FLOAT);
+            assertArrayEquals(ref, GpuTestSupport.readFloats(cf, m * n), 2e-3f);
         }
     }
 

@@ -28,6 +28,24 @@ class LaunchGridTest {
     }
 
     @Test
+    void gemm_decodeResidualAdd_splitsKToFillTheGpu() {
+        // batch-64 decode through Wo (4096 x 4096) added into the residual on 108 SMs: 64 tiles -> 4-way split-K
+        LaunchGrid.Launch l = LaunchGrid.gemm(64, 4096, 4096, 108, false, true);
+        assertEquals("gemm_f16_64x64", l.kernel);
+        assertEquals(64, l.gridX);
+        assertEquals(1, l.gridY);
+        assertEquals(4, l.gridZ, "ceil(2 x 108 / 64)");
+        // the down projection (K = 11008 -> 344 K tiles) on 132 SMs: ceil(264 / 64) = 5
+        assertEquals(5, LaunchGrid.gemm(64, 4096, 11_008, 132, false, true).gridZ);
+        // a store never splits, and a short K is not split below 4 tiles per block
+        assertEquals(1, LaunchGrid.gemm(64, 4096, 4096, 108, false, false).gridZ);
+        assertEquals(2, LaunchGrid.gemm(8, 64, 256, 108, false, true).gridZ, "8 K tiles / 4");
+        assertEquals(1, LaunchGrid.gemm(8, 64, 96, 108, false, true).gridZ);
+        // prefill shapes already fill the GPU
+        assertEquals(1, LaunchGrid.gemm(2048, 4096, 4096, 108, false, true).gridZ);
+    }
+
+    @Test
     void gemm_raggedEdges_roundUp() {
         LaunchGrid.Launch l = LaunchGrid.gemm(65, 130, 8, 1, false);
         assertEquals("gemm_f16_128x128", l.kernel); // 1 x 2 tiles >= 2 blocks for 1 SM
