@@ -6,9 +6,10 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code equinox} command-line tool ({@code java -jar equinox-bench/target/equinox.jar}). Subcommands:
- * {@code replay} (the default when no subcommand is given), {@code suite}, {@code sweep}; and, when their modules
- * provide them on the class path, {@code mope} (equinox-mope) and {@code serve-bench} / {@code calibrate}
- * (equinox-gpu), registered by reflection so this module does not depend on their presence at compile time.
+ * {@code replay} (the default when no subcommand is given), {@code suite}, {@code sweep}, {@code export}; and,
+ * when their modules provide them on the class path, {@code mope} (equinox-mope) and {@code serve-bench},
+ * {@code calibrate}, {@code gpu-probe}, {@code gpu-selftest}, {@code gpu-perf} (equinox-gpu), registered by
+ * reflection so this module compiles whether or not those commands exist yet.
  */
 @Command(name = "equinox", mixinStandardHelpOptions = true, version = "equinox 0.1.0-SNAPSHOT",
         description = "Fairness-aware LLM serving scheduler: trace-replay simulator and tools.",
@@ -19,7 +20,10 @@ public final class EquinoxCli implements Runnable {
     static final List<String[]> OPTIONAL = List.of(
             new String[] {"mope", "dev.equinox.mope.MopeCommand"},
             new String[] {"serve-bench", "dev.equinox.gpu.ServeBenchCommand"},
-            new String[] {"calibrate", "dev.equinox.gpu.CalibrateCommand"});
+            new String[] {"calibrate", "dev.equinox.gpu.CalibrateCommand"},
+            new String[] {"gpu-probe", "dev.equinox.gpu.GpuMain$Probe"},
+            new String[] {"gpu-selftest", "dev.equinox.gpu.GpuToolsCommands$SelfTest"},
+            new String[] {"gpu-perf", "dev.equinox.gpu.GpuToolsCommands$Perf"});
 
     @Override
     public void run() {
@@ -45,14 +49,11 @@ public final class EquinoxCli implements Runnable {
         for (String[] o : OPTIONAL) {
             try {
                 Class<?> k = Class.forName(o[1]);
-                Object cmd = k.getDeclaredConstructor().newInstance();
-                String name = o[0];
-                Command ann = k.getAnnotation(Command.class);
-                if (ann != null && !ann.name().isEmpty() && !ann.name().equals("<main class>")) {
-                    name = ann.name();
-                }
-                if (!cl.getSubcommands().containsKey(name)) {
-                    cl.addSubcommand(name, cmd);
+                var ctor = k.getDeclaredConstructor();
+                ctor.setAccessible(true);
+                Object cmd = ctor.newInstance();
+                if (!cl.getSubcommands().containsKey(o[0])) {
+                    cl.addSubcommand(o[0], cmd);
                 }
             } catch (ReflectiveOperationException | LinkageError e) {
                 // module not on the class path, or its command not written yet

@@ -37,6 +37,13 @@ class EquinoxCliTest {
     }
 
     @Test
+    void commandLine_gpuModuleOnClassPath_registersItsCommands() {
+        var subs = EquinoxCli.commandLine().getSubcommands();
+        assertTrue(subs.containsKey("replay") && subs.containsKey("suite") && subs.containsKey("sweep") && subs.containsKey("export"));
+        assertTrue(subs.containsKey("serve-bench") && subs.containsKey("calibrate"), subs.keySet().toString());
+    }
+
+    @Test
     void replay_unknownPolicy_exitCodeNonZeroWithMessage() {
         StringWriter err = new StringWriter();
         CommandLine cl = EquinoxCli.commandLine();
