@@ -1,0 +1,229 @@
+package dev.equinox.gpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Line-by-line Java ports of the index arithmetic and numerics of gemm.cu and attention.cu (thread and warp loops
+ * unrolled sequentially), checked against the plain definitions. This cannot catch CUDA-semantics mistakes
+ * (synchronization, WMMA layouts), which only the GPU tests can; it does catch tiling, bounds, split-K and
+ * softmax-merge arithmetic errors, on the CPU.
+ */
+class KernelAlgorithmTest {
+    private static final int BK = 32;
+
+    /** gemm.cu's eqx_gemm for one launch: tiles, zero-filled 16-byte chunks, split-K ranges, epilogue. */
+    private static void gemmPort(float[] a, float[] w, float[] cf, int m, int n, int k, int bm, int bn, int gridZ, boolean add) {
+        int kTilesAll = (k + BK - 1) / BK;
+        int perSplit = (kTilesAll + gridZ - 1) / gridZ;
+        int gridX = LaunchGrid.ceilDiv(n, bn);
+        int gridY = LaunchGrid.ceilDiv(m, bm);
+        for (int bz = 0; bz < gridZ; bz++) {
+            int ktBegin = bz * perSplit;
+            int kTiles = Math.max(0, Math.min(kTilesAll, ktBegin + perSplit) - ktBegin);
+            for (int by = 0; by < gridY; by++) {
+                for (int bx = 0; bx < gridX; bx++) {
+                    int m0 = by * bm;
+                    int n0 = bx * bn;
+                    float[][] acc = new float[bm][bn];
+                    for (int kt = 0; kt < kTiles; kt++) {
+                        int k0 = (ktBegin + kt) * BK;
+                        float[][] as = new float[bm][BK];
+                        float[][] bs = new float[bn][BK];
+                        for (int c = 0; c < bm * (BK / 8); c++) { // every thread's chunks, in any order
+                            int r = c >> 2;
+                            int kc = (c & 3) * 8;
+                            boolean ok = m0 + r < m && k0 + kc < k;
+                            for (int e = 0; e < 8; e++) {
+                                as[r][kc + e] = ok ? a[(m0 + r) * k + k0 + kc + e] : 0f;
+                            }
+                        }
+                        for (int c = 0; c < bn * (BK / 8); c++) {
+                            int r = c >> 2;
+                            int kc = (c & 3) * 8;
+                            boolean ok = n0 + r < n && k0 + kc < k;
+                            for (int e = 0; e < 8; e++) {
+                                bs[r][kc + e] = ok ? w[(n0 + r) * k + k0 + kc + e] : 0f;
+                            }
+                        }
+                        for (int i = 0; i < bm; i++) {
+                            for (int j = 0; j < bn; j++) {
+                                float s = 0;
+                                for (int q = 0; q < BK; q++) {
+                                    s += as[i][q] * bs[j][q]; // matrix_b col-major: B(q, j) = bs[j][q]
+                                }
+                                acc[i][j] += s;
+                            }
+                        }
+                    }
+                    for (int i = 0; i < bm; i++) {
+                        for (int j = 0; j < bn; j++) {
+                            int gr = m0 + i;
+                            int gc = n0 + j;
+                            if (gr < m && gc < n) {
+                                if (add) {
+                                    cf[gr * n + gc] += acc[i][j];
+                                } else {
+                                    cf[gr * n + gc] = acc[i][j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] randoms(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void gemmTiling_raggedShapesAndSplitK_equalDefinition() {
+        Random rnd = new Random(1);
+        int[][] shapes = {{70, 130, 72}, {1, 64, 8}, {5, 96, 1024}, {129, 65, 264}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            float[] a = randoms(rnd, m * k);
+            float[] w = randoms(rnd, n * k);
+            float[] ref = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double acc = 0;
+                    for (int q = 0; q < k; q++) {
+                        acc += (double) a[i * k + q] * w[j * k + q];
+                    }
+                    ref[i * n + j] = (float) acc;
+                }
+            }
+            for (int tile : new int[] {64, 128}) {
+                float[] c = new float[m * n];
+                gemmPort(a, w, c, m, n, k, tile, tile, 1, false);
+                assertArrayEquals(ref, c, 1e-3f * (float) Math.sqrt(k), "store " + m + "x" + n + "x" + k + " tile " + tile);
+            }
+            for (int splits = 2; splits <= 9; splits += 7) {
+                float[] c = new float[m * n];
+                gemmPort(a, w, c, m, n, k, 64, 64, splits, true);
+                assertArrayEquals(ref, c, 1e-3f * (float) Math.sqrt(k), "split-K " + splits + " at " + m + "x" + n + "x" + k);
+            }
+        }
+    }
+
+    /** attention.cu's att_run for one warp: lane-owned elements, warp sum, online softmax. */
+    private static float[] attRun(float[] q, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd,
+            int j0, int jstep, int ctx) {
+        int perLane = hd / 32;
+        float m = Float.NEGATIVE_INFINITY;
+        float l = 0;
+        float[] acc = new float[hd];
+        for (int j = j0; j < ctx; j += jstep) {
+            int block = table[j / bs];
+            int base = (block * bs + j % bs) * nkv * hd + kvh * hd;
+            float s = 0;
+            for (int lane = 0; lane < 32; lane++) { // eqx_warp_sum of each lane's partial dot
+                float dot = 0;
+                for (int i = 0; i < perLane; i++) {
+                    dot += q[i * 32 + lane] * kc[base + i * 32 + lane];
+                }
+                s += dot;
+            }
+            float mNew = Math.max(m, s);
+            float corr = (float) Math.exp(m - mNew);
+            float p = (float) Math.exp(s - mNew);
+            l = l * corr + p;
+            for (int d = 0; d < hd; d++) {
+                acc[d] = acc[d] * corr + p * vc[base + d];
+            }
+            m = mNew;
+        }
+        float[] out = new float[hd + 2];
+        System.arraycopy(acc, 0, out, 0, hd);
+        out[hd] = m;
+        out[hd + 1] = l;
+        return out;
+    }
+
+    /** paged_attention_decode_f16's 4-warp split and shared-memory merge. */
+    private static float[] decodePort(float[] qScaled, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd, int ctx) {
+        int warps = LaunchGrid.ATT_WARPS;
+        float[][] st = new float[warps][];
+        for (int w = 0; w < warps; w++) {
+            st[w] = attRun(qScaled, kc, vc, table, bs, nkv, kvh, hd, w, warps, ctx);
+        }
+        float bigM = Float.NEGATIVE_INFINITY;
+        for (float[] s : st) {
+            bigM = Math.max(bigM, s[hd]);
+        }
+        float bigL = 0;
+        float[] f = new float[warps];
+        for (int w = 0; w < warps; w++) {
+            f[w] = st[w][hd + 1] > 0 ? (float) Math.exp(st[w][hd] - bigM) : 0f;
+            bigL += st[w][hd + 1] * f[w];
+        }
+        float[] out = new float[hd];
+        for (int d = 0; d < hd; d++) {
+            float v = 0;
+            for (int w = 0; w < warps; w++) {
+                v += st[w][d] * f[w];
+            }
+            out[d] = v / bigL;
+        }
+        return out;
+    }
+
+    @Test
+    void decodeAttentionSplitAndMerge_everyContextLength_equalsPagedReference() {
+        Random rnd = new Random(2);
+        int bs = 4;
+        int nkv = 2;
+        int hd = 64;
+        int[] table = {6, 1, 4, 0, 3};
+        float[] kc = randoms(rnd, 8 * bs * nkv * hd);
+        float[] vc = randoms(rnd, kc.length);
+        float[] q = randoms(rnd, hd);
+        float scale = (float) (1 / Math.sqrt(hd));
+        float[] qs = new float[hd];
+        for (int i = 0; i < hd; i++) {
+            qs[i] = q[i] * scale;
+        }
+        for (int ctx = 1; ctx <= 20; ctx++) { // 1..3 leave some warps without keys
+            float[] ref = CpuReference.pagedAttention(q, 0, kc, vc, table, 0, bs, nkv, 1, hd, ctx, scale);
+            assertArrayEquals(ref, decodePort(qs, kc, vc, table, bs, nkv, 1, hd, ctx), 2e-5f, "context " + ctx);
+            // the prefill kernel's single warp over 0..pos gives the same
+            float[] one = attRun(qs, kc, vc, table, bs, nkv, 1, hd, 0, 1, ctx);
+            float[] prefill = new float[hd];
+            for (int d = 0; d < hd; d++) {
+                prefill[d] = one[d] / one[hd + 1];
+            }
+            assertArrayEquals(ref, prefill, 2e-5f, "prefill warp, context " + ctx);
+        }
+    }
+
+    @Test
+    void prefillGrid_tokenPerWarp_coversExactlyTheStepsPrefillTokens() {
+        int d = 3;
+        int t = 14;
+        LaunchGrid.Launch l = LaunchGrid.attentionPrefill(t - d, 8);
+        boolean[] seen = new boolean[t];
+        for (int bx = 0; bx < l.gridX; bx++) {
+            for (int warp = 0; warp < l.blockX / 32; warp++) {
+                int tok = d + bx * LaunchGrid.ATT_WARPS + warp; // as in paged_attention_prefill_f16
+                if (tok < t) {
+                    seen[tok] = true;
+                }
+            }
+        }
+        for (int tok = 0; tok < t; tok++) {
+            assertEquals(tok >= d, seen[tok], "token " + tok);
+        }
+    }
+}
