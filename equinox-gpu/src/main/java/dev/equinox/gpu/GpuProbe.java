@@ -143,6 +143,27 @@ public final class GpuProbe {
         if (first.length() > 200) {
             first = first.substring(0, 200) + "...";
         }
-        return first.isEmpty() ? e.getClass().getSimpleName() : first + " (" + e.getClass().getSimpleName() + ")";
+        String base = first.isEmpty() ? e.getClass().getSimpleName() : first + " (" + e.getClass().getSimpleName() + ")";
+        String detail = nativeDetail(m);
+        return detail == null ? base : base + ": " + detail;
+    }
+
+    /**
+     * The line of a native loader's multi-line message that says what went wrong ("libcuda.so.1: cannot open
+     * shared object file", "undefined symbol: cuCtxCreate_v2"), without the path of the extracted library.
+     */
+    static String nativeDetail(String message) {
+        if (message == null) {
+            return null;
+        }
+        for (String line : (Iterable<String>) message.lines()::iterator) {
+            if (line.contains("cannot open shared object") || line.contains("undefined symbol") || line.contains("wrong ELF")
+                    || line.contains("version `")) {
+                int so = line.lastIndexOf(".so: ");
+                String d = so >= 0 ? line.substring(so + 5) : line.trim();
+                return d.length() > 200 ? d.substring(0, 200) + "..." : d;
+            }
+        }
+        return null;
     }
 }

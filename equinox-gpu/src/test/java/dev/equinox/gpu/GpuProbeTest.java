@@ -46,4 +46,15 @@ class GpuProbeTest {
         System.arraycopy("H100".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0, 4);
         assertEquals("H100", GpuProbe.cString(b));
     }
+
+    @Test
+    void nativeDetail_loaderMessages_extractTheCause() {
+        String jcuda = "Error while loading native library \"JCudaDriver-12.6.0-linux-x86_64\"\nStack trace...\n"
+                + "java.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver-12.6.0-linux-x86_64.so: libcuda.so.1: cannot open shared object file: No such file or directory\n";
+        assertEquals("libcuda.so.1: cannot open shared object file: No such file or directory", GpuProbe.nativeDetail(jcuda));
+        assertEquals("undefined symbol: cuCtxCreate_v2",
+                GpuProbe.nativeDetail("x\njava.lang.UnsatisfiedLinkError: /tmp/libJCudaDriver.so: undefined symbol: cuCtxCreate_v2"));
+        assertEquals(null, GpuProbe.nativeDetail("no details"));
+        assertTrue(GpuProbe.describe(new UnsatisfiedLinkError(jcuda)).endsWith("cannot open shared object file: No such file or directory"));
+    }
 }
