@@ -58,7 +58,7 @@ public final class GpuExecutor implements AutoCloseable {
      * @param maxTokensPerStep the scheduler's token budget
      * @param maxSeqsPerStep   the scheduler's max running sequences
      * @param maxContext       the scheduler's context limit (sizes the block tables)
-     * @param telemetry        sampled after each step; may be null
+     * @param telemetry        sampled after each step and closed with the executor; may be null
      * @throws GpuUnavailableException without a usable GPU or enough device memory
      */
     public static GpuExecutor open(LlamaConfig config, int kvBlocks, int blockSize, int maxTokensPerStep, int maxSeqsPerStep,
