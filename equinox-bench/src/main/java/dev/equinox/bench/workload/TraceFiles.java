@@ -28,7 +28,18 @@ final class TraceFiles {
         if (b0 == 0x1f && b1 == 0x8b) {
             in = new GZIPInputStream(in, 1 << 16);
         }
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        return new NamedReader(location, new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+
+    /** A reader that knows its file and how many lines were read, for error messages. */
+    static final class NamedReader extends BufferedReader {
+        final String file;
+        long lines;
+
+        NamedReader(String file, java.io.Reader in) {
+            super(in, 1 << 16);
+            this.file = file;
+        }
     }
 
     /** Reads one line ending in '\n' (a lone '\r' before it is dropped); null at the end. */
@@ -36,12 +47,23 @@ final class TraceFiles {
         buf.setLength(0);
         int c;
         boolean any = false;
-        while ((c = r.read()) >= 0) {
-            any = true;
-            if (c == '\n') {
-                break;
+        try {
+            while ((c = r.read()) >= 0) {
+                any = true;
+                if (c == '\n') {
+                    break;
+                }
+                buf.append((char) c);
             }
-            buf.append((char) c);
+        } catch (IOException e) {
+            if (r instanceof NamedReader && !(e instanceof WorkloadFormatException)) {
+                NamedReader n = (NamedReader) r;
+                throw new WorkloadFormatException(n.file, n.lines + 1, null, "cannot be read at or after this line (truncated or corrupt compressed data?): " + e);
+            }
+            throw e;
+        }
+        if (any && r instanceof NamedReader) {
+            ((NamedReader) r).lines++;
         }
         if (!any) {
             return null;

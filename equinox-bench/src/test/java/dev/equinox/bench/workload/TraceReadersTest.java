@@ -32,6 +32,15 @@ class TraceReadersTest {
     }
 
     @Test
+    void azure_truncatedGzip_namesFileAndLine() {
+        WorkloadFormatException e = assertThrows(WorkloadFormatException.class,
+                () -> Workloads.load("azure:" + Fixtures.path("azure-truncated.csv.gz"), 1));
+        assertTrue(e.getMessage().contains("azure-truncated.csv.gz:"), e.getMessage());
+        assertTrue(e.line() > 1, "line " + e.line());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
     void azure_sameSeed_sameTenants_otherSeed_differs() throws Exception {
         Path d = Fixtures.sharedData();
         assumeTrue(d != null && Files.exists(d.resolve("azure_llm_inference_2023_conv.csv.gz")), "shared data absent");
