@@ -164,18 +164,18 @@ public final class Calibrator implements AutoCloseable {
         long prefillId = ID_BASE - 1;
         try {
             for (int k = 0; k < warmup + repeats; k++) {
-                FakeSteps step = new FakeSteps();
+                ScriptedStep step = new ScriptedStep();
                 for (int s = 0; s < d; s++) {
                     Sequence q = kv.get(ID_BASE + s);
-                    step.add(q.id, false, q.length - 1, 1, true);
+                    step.decode(q.id, q.length - 1);
                 }
                 if (p > 0) {
                     kv.release(prefillId);
                     long pid = prefillId;
                     kv.getOrCreate(pid, () -> GpuExecutor.syntheticPrompt(pid, p, vocab));
-                    step.add(pid, true, 0, p, true);
+                    step.prefill(pid, 0, p, true);
                 }
-                StepResult r = executor.run(step.decodes(d));
+                StepResult r = executor.run(step);
                 if (k >= warmup) {
                     contextSum += plan().decodeContextTokens;
                     wall[k - warmup] = r.durationNanos() / 1e6;
@@ -231,66 +231,5 @@ public final class Calibrator implements AutoCloseable {
     @Override
     public void close() {
         executor.close();
-    }
-
-    /** A step built entry by entry (decodes first). */
-    private static final class FakeSteps implements StepEntries {
-        private long[] ids = new long[8];
-        private int[] meta = new int[8 * 4];
-        private int n;
-        private int decodes;
-
-        void add(long id, boolean prefill, int offset, int count, boolean produces) {
-            if (n == ids.length) {
-                ids = Arrays.copyOf(ids, n * 2);
-                meta = Arrays.copyOf(meta, n * 8);
-            }
-            ids[n] = id;
-            meta[4 * n] = prefill ? 1 : 0;
-            meta[4 * n + 1] = offset;
-            meta[4 * n + 2] = count;
-            meta[4 * n + 3] = produces ? 1 : 0;
-            n++;
-        }
-
-        FakeSteps decodes(int d) {
-            decodes = d;
-            return this;
-        }
-
-        @Override
-        public int size() {
-            return n;
-        }
-
-        @Override
-        public int decodeCount() {
-            return decodes;
-        }
-
-        @Override
-        public long requestId(int i) {
-            return ids[i];
-        }
-
-        @Override
-        public boolean isPrefill(int i) {
-            return meta[4 * i] == 1;
-        }
-
-        @Override
-        public int tokenOffset(int i) {
-            return meta[4 * i + 1];
-        }
-
-        @Override
-        public int tokenCount(int i) {
-            return meta[4 * i + 2];
-        }
-
-        @Override
-        public boolean producesToken(int i) {
-            return meta[4 * i + 3] == 1;
-        }
     }
 }

@@ -24,10 +24,10 @@ final class GpuChecks {
     /** The steps of the model check: two requests, mixed prefill chunks and decodes. */
     static List<StepEntries> modelCheckSteps(int[] pa, int[] pb) {
         List<StepEntries> steps = new ArrayList<>();
-        steps.add(new ListStep().prefill(1, 0, pa.length, true).prefill(2, 0, 9, false));
-        steps.add(new ListStep().decode(1, pa.length).prefill(2, 9, pb.length - 9, true));
-        steps.add(new ListStep().decode(1, pa.length + 1).decode(2, pb.length));
-        steps.add(new ListStep().decode(1, pa.length + 2).decode(2, pb.length + 1));
+        steps.add(new ScriptedStep().prefill(1, 0, pa.length, true).prefill(2, 0, 9, false));
+        steps.add(new ScriptedStep().decode(1, pa.length).prefill(2, 9, pb.length - 9, true));
+        steps.add(new ScriptedStep().decode(1, pa.length + 1).decode(2, pb.length));
+        steps.add(new ScriptedStep().decode(1, pa.length + 2).decode(2, pb.length + 1));
         return steps;
     }
 
@@ -148,57 +148,5 @@ final class GpuChecks {
             return new double[] {4800e9, 989e12};
         }
         return new double[] {Double.NaN, Double.NaN};
-    }
-
-    /** A step built in code (decodes first). */
-    static final class ListStep implements StepEntries {
-        private final List<long[]> rows = new ArrayList<>();
-        private int decodes;
-
-        ListStep decode(long id, int offset) {
-            rows.add(new long[] {id, 0, offset, 1, 1});
-            decodes++;
-            return this;
-        }
-
-        ListStep prefill(long id, int offset, int count, boolean produces) {
-            rows.add(new long[] {id, 1, offset, count, produces ? 1 : 0});
-            return this;
-        }
-
-        @Override
-        public int size() {
-            return rows.size();
-        }
-
-        @Override
-        public int decodeCount() {
-            return decodes;
-        }
-
-        @Override
-        public long requestId(int i) {
-            return rows.get(i)[0];
-        }
-
-        @Override
-        public boolean isPrefill(int i) {
-            return rows.get(i)[1] == 1;
-        }
-
-        @Override
-        public int tokenOffset(int i) {
-            return (int) rows.get(i)[2];
-        }
-
-        @Override
-        public int tokenCount(int i) {
-            return (int) rows.get(i)[3];
-        }
-
-        @Override
-        public boolean producesToken(int i) {
-            return rows.get(i)[4] == 1;
-        }
     }
 }

@@ -152,7 +152,7 @@ class CpuReferenceTest {
         float[] last = null;
         for (int c : chunks) {
             boolean produces = off + c == prompt.length;
-            p.pack(new FakeStep().prefill(id, off, c, produces), kv);
+            p.pack(new ScriptedStep().prefill(id, off, c, produces), kv);
             float[][] logits = ref.logits(p);
             if (produces) {
                 last = logits[0];
@@ -198,7 +198,7 @@ class CpuReferenceTest {
         KvBlockManager kv = new KvBlockManager(8, 4);
         kv.getOrCreate(1, () -> pr);
         StepPlan p = new StepPlan();
-        p.pack(new FakeStep().prefill(1, 0, pr.length, true), kv);
+        p.pack(new ScriptedStep().prefill(1, 0, pr.length, true), kv);
         p.sampleRows = new int[pr.length];
         p.sampleEntries = new int[pr.length];
         for (int i = 0; i < pr.length; i++) {
@@ -219,7 +219,7 @@ class CpuReferenceTest {
         kv.getOrCreate(2, () -> p2);
         kv.getOrCreate(1, () -> p1);
         StepPlan p = new StepPlan();
-        p.pack(new FakeStep().prefill(2, 0, 4, false).prefill(1, 0, 9, true), kv);
+        p.pack(new ScriptedStep().prefill(2, 0, 4, false).prefill(1, 0, 9, true), kv);
         float[][] logits = ref.logits(p);
         assertEquals(1, logits.length);
         assertArrayEquals(alone, logits[0], 0f);

@@ -15,9 +15,9 @@ class GpuExecutorTest {
     static int[] solo(int[] prompt, int outputs) {
         GpuExecutor ex = GpuExecutor.cpuReference(C, 64, 4);
         ex.kv().getOrCreate(1, () -> prompt);
-        ex.run(new FakeStep().prefill(1, 0, prompt.length, true));
+        ex.run(new ScriptedStep().prefill(1, 0, prompt.length, true));
         for (int k = 1; k < outputs; k++) {
-            ex.run(new FakeStep().decode(1, prompt.length + k - 1));
+            ex.run(new ScriptedStep().decode(1, prompt.length + k - 1));
         }
         return ex.generatedTokenIds(1);
     }
@@ -30,14 +30,14 @@ class GpuExecutorTest {
         ex.kv().getOrCreate(10, () -> pa);
         ex.kv().getOrCreate(11, () -> pb);
         // step 1: a's whole prompt + b's first chunk; step 2: a decodes, b's second chunk; steps 3-5: both decode
-        StepResult r1 = ex.run(new FakeStep().prefill(10, 0, 7, true).prefill(11, 0, 5, false));
+        StepResult r1 = ex.run(new ScriptedStep().prefill(10, 0, 7, true).prefill(11, 0, 5, false));
         assertEquals(12, r1.tokens());
         assertEquals(1, r1.sampled());
         assertTrue(ex.sampledToken(0) >= 0);
         assertEquals(-1, ex.sampledToken(1), "a non-final chunk samples nothing");
-        ex.run(new FakeStep().decode(10, 7).prefill(11, 5, 7, true));
+        ex.run(new ScriptedStep().decode(10, 7).prefill(11, 5, 7, true));
         for (int k = 0; k < 3; k++) {
-            ex.run(new FakeStep().decode(10, 8 + k).decode(11, 12 + k));
+            ex.run(new ScriptedStep().decode(10, 8 + k).decode(11, 12 + k));
         }
         assertArrayEquals(solo(pa, 5), ex.generatedTokenIds(10));
         assertArrayEquals(solo(pb, 4), ex.generatedTokenIds(11));
@@ -50,15 +50,15 @@ class GpuExecutorTest {
         int[] p = GpuExecutor.syntheticPrompt(5, 9, C.vocab());
         GpuExecutor ex = GpuExecutor.cpuReference(C, 16, 4);
         ex.kv().getOrCreate(5, () -> p);
-        ex.run(new FakeStep().prefill(5, 0, 9, true));
-        ex.run(new FakeStep().decode(5, 9));
+        ex.run(new ScriptedStep().prefill(5, 0, 9, true));
+        ex.run(new ScriptedStep().decode(5, 9));
         ex.onPreempted(5);
         assertEquals(0, ex.usedKvBlocks());
         assertEquals(2, ex.generatedTokens(5), "tokens survive preemption");
         // the scheduler recomputes prompt + generated tokens as a prefill (in two chunks), then decodes on
-        ex.run(new FakeStep().prefill(5, 0, 6, false));
-        ex.run(new FakeStep().prefill(5, 6, 5, true));
-        ex.run(new FakeStep().decode(5, 11));
+        ex.run(new ScriptedStep().prefill(5, 0, 6, false));
+        ex.run(new ScriptedStep().prefill(5, 6, 5, true));
+        ex.run(new ScriptedStep().decode(5, 11));
         assertArrayEquals(solo(p, 4), ex.generatedTokenIds(5));
         ex.release(5);
         assertEquals(0, ex.usedKvBlocks());
@@ -70,7 +70,7 @@ class GpuExecutorTest {
         int[] p = GpuExecutor.syntheticPrompt(1, 20, C.vocab());
         GpuExecutor ex = GpuExecutor.cpuReference(C, 2, 4);
         ex.kv().getOrCreate(1, () -> p);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ex.run(new FakeStep().prefill(1, 0, 20, true)));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ex.run(new ScriptedStep().prefill(1, 0, 20, true)));
         assertTrue(e.getMessage().contains("KV cache exhausted"));
         assertEquals(0, ex.generatedTokens(1));
     }

@@ -31,7 +31,7 @@ class StepPlanTest {
         kv.getOrCreate(3, () -> seq(300, 3));
 
         StepPlan p = new StepPlan();
-        p.pack(new FakeStep().decode(1, 5).prefill(2, 0, 6, false).prefill(3, 0, 3, true), kv);
+        p.pack(new ScriptedStep().decode(1, 5).prefill(2, 0, 6, false).prefill(3, 0, 3, true), kv);
 
         assertEquals(3, p.entries);
         assertEquals(1, p.decodeCount);
@@ -59,8 +59,8 @@ class StepPlanTest {
         KvBlockManager kv = new KvBlockManager(16, 4);
         kv.getOrCreate(2, () -> seq(200, 10));
         StepPlan p = new StepPlan();
-        p.pack(new FakeStep().prefill(2, 0, 6, false), kv);
-        p.pack(new FakeStep().prefill(2, 6, 4, true), kv);
+        p.pack(new ScriptedStep().prefill(2, 0, 6, false), kv);
+        p.pack(new ScriptedStep().prefill(2, 6, 4, true), kv);
         assertArrayEquals(new int[] {6, 7, 8, 9}, Arrays.copyOf(p.positions, 4));
         assertArrayEquals(new int[] {206, 207, 208, 209}, Arrays.copyOf(p.tokenIds, 4));
         assertEquals(10, p.contextLens[0]);
@@ -78,7 +78,7 @@ class StepPlanTest {
         s.append(55);            // generated one token before being preempted
         StepPlan p = new StepPlan();
         // recompute prompt + generated token in one chunk, producing the next token
-        p.pack(new FakeStep().prefill(7, 0, 9, true), kv);
+        p.pack(new ScriptedStep().prefill(7, 0, 9, true), kv);
         assertEquals(3, s.blockCount);
         assertEquals(1, kv.freeBlocks(), "old blocks were returned before the new allocation, not leaked");
         assertEquals(55, p.tokenIds[8]);
@@ -89,18 +89,18 @@ class StepPlanTest {
         KvBlockManager kv = new KvBlockManager(8, 4);
         kv.getOrCreate(1, () -> seq(0, 4));
         StepPlan p = new StepPlan();
-        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new FakeStep().prefill(1, 0, 5, true), kv))
+        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new ScriptedStep().prefill(1, 0, 5, true), kv))
                 .getMessage().contains("only 4 tokens are known"));
-        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new FakeStep().prefill(1, 0, 3, true), kv))
+        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new ScriptedStep().prefill(1, 0, 3, true), kv))
                 .getMessage().contains("must end at the sequence's end"));
-        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new FakeStep().decode(9, 0), kv))
+        assertTrue(assertThrows(IllegalStateException.class, () -> p.pack(new ScriptedStep().decode(9, 0), kv))
                 .getMessage().contains("request 9"));
     }
 
     @Test
     void pack_manyEntries_growsBuffersAndStaysConsistent() {
         KvBlockManager kv = new KvBlockManager(1024, 16);
-        FakeStep step = new FakeStep();
+        ScriptedStep step = new ScriptedStep();
         for (long id = 0; id < 100; id++) {
             long i = id;
             kv.getOrCreate(id, () -> seq((int) i * 1000, 30));

@@ -3,21 +3,27 @@ package dev.equinox.gpu;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A hand-made step for tests: add decodes first, then prefill chunks. */
-final class FakeStep implements StepEntries {
-    private final List<long[]> rows = new ArrayList<>(); // id, prefill(0/1), offset, count, produces(0/1)
+/**
+ * A step written out entry by entry instead of formed by a scheduler: the calibrator's synthetic steps, the GPU
+ * self-test's script, and the tests. Add decodes first, then prefill chunks (as a {@link dev.equinox.Batch} orders
+ * them). Not for hot paths (one small array per entry).
+ */
+final class ScriptedStep implements StepEntries {
+    private final List<long[]> rows = new ArrayList<>(); // id, prefill (0/1), offset, count, produces (0/1)
     private int decodes;
 
-    FakeStep decode(long id, int offset) {
+    /** A decode of request {@code id} at position {@code offset} (its last known token). */
+    ScriptedStep decode(long id, int offset) {
         if (rows.size() != decodes) {
-            throw new IllegalStateException("decodes first");
+            throw new IllegalStateException("decode entries must come before prefill entries");
         }
         rows.add(new long[] {id, 0, offset, 1, 1});
         decodes++;
         return this;
     }
 
-    FakeStep prefill(long id, int offset, int count, boolean produces) {
+    /** A prefill chunk of {@code count} tokens from {@code offset}; {@code produces} for the final chunk. */
+    ScriptedStep prefill(long id, int offset, int count, boolean produces) {
         rows.add(new long[] {id, 1, offset, count, produces ? 1 : 0});
         return this;
     }
