@@ -25,7 +25,8 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>The KV cache has the scheduler's geometry ({@code kvCache(blocks, tokensPerBlock)}), so the scheduler's
- * admission control is what keeps it from overflowing. A request's prompt is its
+ * admission control is what keeps it from overflowing (with the default stall-free batching; the VTC-reference
+ * batching mode accounts KV in tokens, so give the executor {@code maxRunning} extra blocks there). A request's prompt is its
  * {@link RequestSpec#promptTokenIds()} when given, else synthetic ids derived from the request id.
  *
  * <p>Backends: {@link #open} runs on the GPU (CUDA driver API through JCuda; throws
