@@ -17,15 +17,15 @@ final class Progress implements AutoCloseable {
     private ProgressBar bar;
     private long doneBefore;
 
+    private final String task;
+
     Progress(String task, long totalRequests, boolean enabled) {
         this.total = totalRequests;
         this.enabled = enabled;
         this.task = task;
     }
 
-    private final String task;
-
-    /** An observer for one run; {@code offset} is the requests already completed by earlier runs in this bar. */
+    /** An observer for one run; it adds the run's newly completed requests to the bar. */
     SimObserver observer() {
         long[] last = new long[1];
         return (done, all, t) -> {

@@ -1,0 +1,7 @@
+/**
+ * Summaries and reporters of simulation runs. Entry point: {@link dev.equinox.bench.report.Comparison#of}, then any
+ * {@link dev.equinox.bench.report.Reporter}: {@link dev.equinox.bench.report.TableReporter},
+ * {@link dev.equinox.bench.report.CsvReporter}, {@link dev.equinox.bench.report.RequestCsvReporter},
+ * {@link dev.equinox.bench.report.HtmlReporter}. Fairness numbers come from {@code dev.equinox.metrics}.
+ */
+package dev.equinox.bench.report;
