@@ -19,6 +19,16 @@ final class Fmt {
         if (Double.isNaN(v)) {
             return "";
         }
-        return String.format(Locale.ROOT, "%.6f", v).replaceAll("0+$", "").replaceAll("\\.$", "");
+        String t = java.math.BigDecimal.valueOf(Math.round(v * 1e6), 6).toPlainString();
+        int end = t.length();
+        if (t.indexOf('.') >= 0) {
+            while (end > 0 && t.charAt(end - 1) == '0') {
+                end--;
+            }
+            if (end > 0 && t.charAt(end - 1) == '.') {
+                end--;
+            }
+        }
+        return t.substring(0, end);
     }
 }
