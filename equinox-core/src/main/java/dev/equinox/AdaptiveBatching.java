@@ -13,6 +13,14 @@ import dev.equinox.spi.EngineCostModel;
  * grow back by 5 % + 1 up to their configured values. KV capacity bounds admission independently.
  */
 final class AdaptiveBatching {
+    /**
+     * Default target time per output token: 100 ms, the chatbot TPOT objective used by DistServe (OSDI 2024).
+     * A tighter default (50 ms) made the controller halve the running cap on the VTC A10G model, whose decode
+     * step alone passes 50 ms at 36 sequences: throughput fell and a newly arrived tenant waited for a whole
+     * request to finish before a slot opened (measured in the conformance kit's light-tenant test).
+     */
+    static final double DEFAULT_TARGET_TPOT_SECONDS = 0.1;
+
     private final boolean enabled;
     private final int maxBudget;
     private final int maxCap;

@@ -141,7 +141,7 @@ final class DefaultScheduler implements Scheduler {
             predictionExecutor = b.predictionExecutor;
         }
         boolean adaptiveOn = b.adaptive != null ? b.adaptive : this.policy instanceof HolisticPolicy;
-        double target = Double.isNaN(b.targetTpotSeconds) ? 0.05 : b.targetTpotSeconds;
+        double target = Double.isNaN(b.targetTpotSeconds) ? AdaptiveBatching.DEFAULT_TARGET_TPOT_SECONDS : b.targetTpotSeconds;
         this.adaptive = new AdaptiveBatching(adaptiveOn && mode == BatchingMode.STALL_FREE, budget, maxRunning,
                 Math.min(chunk, budget), target, costModel);
         this.freeBlocks = blocks;
