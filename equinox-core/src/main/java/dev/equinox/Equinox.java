@@ -90,7 +90,7 @@ public final class Equinox {
         return this;
     }
 
-    /** Context limit: prompt plus max output tokens of a request; default 8192. */
+    /** Context limit: prompt plus max output tokens of a request; default 8192 or the KV capacity if smaller. */
     public Equinox maxContext(int tokens) {
         requireUnset("maxContext", maxContext == UNSET);
         maxContext = positive("maxContext", tokens);
@@ -188,7 +188,7 @@ public final class Equinox {
     /**
      * Adaptive batching: every step, move the token budget and the running cap (never above the configured
      * ones) so the modelled or measured step time tracks {@code targetTimePerOutputTokenSeconds}, and grow them
-     * back while GPU utilization is below 90 %. Default: on for the Equinox policy with a 50 ms target, off
+     * back while GPU utilization is below 90 %. Default: on for the Equinox policy with a 100 ms target (DistServe's chatbot TPOT objective), off
      * otherwise.
      */
     public Equinox adaptiveBatching(boolean enabled, double targetTimePerOutputTokenSeconds) {
@@ -209,16 +209,21 @@ public final class Equinox {
         int blocks = or(kvBlocks, 2048);
         int bs = or(blockSize, 16);
         int chunk = or(chunkSize, Math.min(512, budget));
-        int context = or(maxContext, 8192);
+        if ((long) or(kvBlocks, 2048) * or(blockSize, 16) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("kvCache of " + kvBlocks + " blocks x " + blockSize + " tokens overflows");
+        }
+        int kvTokens = or(kvBlocks, 2048) * or(blockSize, 16);
+        int context = maxContext == UNSET ? Math.min(8192, kvTokens) : maxContext;
+        if (context > kvTokens) {
+            throw new IllegalArgumentException("maxContext (" + context + " tokens) exceeds the KV cache capacity ("
+                    + kvTokens + " tokens): a request at the context limit could never run alone");
+        }
         if (chunk > budget) {
             throw new IllegalArgumentException("chunkSize (" + chunk + ") must not exceed tokenBudget (" + budget + ")");
         }
         if (running > budget && batchingMode != BatchingMode.VTC_REFERENCE) {
             throw new IllegalArgumentException("maxRunning (" + running + ") exceeds tokenBudget (" + budget
                     + "): every running decode needs one token of the step's budget");
-        }
-        if ((long) blocks * bs > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("kvCache of " + blocks + " blocks x " + bs + " tokens overflows");
         }
         int total = or(maxWaiting, 65_536);
         int perTenant = or(maxWaitingPerTenant, total);

@@ -44,7 +44,7 @@ public interface EngineCostModel {
      * {@code outputTokens - 1} decode steps at batch 1.
      */
     default double idleLatencySeconds(int promptTokens, int outputTokens) {
-        double t = stepSeconds(promptTokens, (long) promptTokens * promptTokens / 2, 0, 0);
+        double t = stepSeconds(promptTokens, (long) promptTokens * promptTokens, 0, 0);
         // decode steps with growing context: use the mean context (exact for a model linear in context)
         int steps = Math.max(0, outputTokens - 1);
         if (steps > 0) {
