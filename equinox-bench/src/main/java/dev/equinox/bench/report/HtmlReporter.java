@@ -63,6 +63,7 @@ public final class HtmlReporter implements Reporter {
                     + " token cost per second over 60 s windows at the artifact's ticks). Jain: Jain's index over demand-normalised service"
                     + " of tenants backlogged in the window (weighted max-min fair share as denominator).</p>");
 
+            w.println("<h2>Per tenant</h2>" + tenantTable(c));
             w.println("<h2>Accumulated service difference</h2>" + img(accDiffChart(c)));
             w.println("<h2>TTFT distribution</h2>" + img(ttftChart(c)));
             w.println("<h2>Modelled GPU utilization</h2>" + img(utilChart(c)));
@@ -74,6 +75,47 @@ public final class HtmlReporter implements Reporter {
             }
             w.println("</body></html>");
         }
+    }
+
+    /** Per tenant and run: requests and TTFT p50 / p90 / p99 (all requests finish, so service shares equal demand shares). */
+    static String tenantTable(Comparison c) {
+        var wl = c.workload();
+        int nt = wl.tenants().size();
+        StringBuilder sb = new StringBuilder("<table><tr><th>tenant</th><th>weight</th><th>requests</th>");
+        for (SimResult r : c.results()) {
+            sb.append("<th>").append(esc(r.config().label())).append(": TTFT p50 / p90 / p99 (s)</th>");
+        }
+        sb.append("</tr>");
+        int[] counts = wl.countsPerTenant();
+        double[][][] ttft = new double[c.results().size()][nt][];
+        for (int k = 0; k < c.results().size(); k++) {
+            SimResult r = c.results().get(k);
+            int[] fill = new int[nt];
+            for (int t = 0; t < nt; t++) {
+                ttft[k][t] = new double[counts[t]];
+            }
+            for (int i = 0; i < wl.size(); i++) {
+                int t = wl.tenantIndex(i);
+                double ft = r.firstTokenAt()[i];
+                if (!Double.isNaN(ft)) {
+                    ttft[k][t][fill[t]++] = ft - wl.arrival(i);
+                }
+            }
+            for (int t = 0; t < nt; t++) {
+                ttft[k][t] = RunSummary.pct(ttft[k][t], fill[t]);
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            String name = wl.tenants().get(t);
+            sb.append("<tr><td>").append(esc(name)).append("</td><td>").append(Fmt.f(wl.weights().get(name), 2)).append("</td><td>")
+                    .append(counts[t]).append("</td>");
+            for (int k = 0; k < c.results().size(); k++) {
+                sb.append("<td>").append(Fmt.f(ttft[k][t][0], 2)).append(" / ").append(Fmt.f(ttft[k][t][1], 2)).append(" / ")
+                        .append(Fmt.f(ttft[k][t][2], 2)).append("</td>");
+            }
+            sb.append("</tr>");
+        }
+        return sb.append("</table>").toString();
     }
 
     private static XYChart chart(String title, String x, String y) {
