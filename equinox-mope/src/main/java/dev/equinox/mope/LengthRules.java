@@ -1,0 +1,86 @@
+package dev.equinox.mope;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The rule half of the router: explicit length cues in the prompt. An explicit size ("a 1000-word essay",
+ * "in 300 words", "under 50 words", "in 3 sentences", "5 paragraphs") gives a direct estimate in tokens; a
+ * terse-answer cue ("in one word", "yes or no", "answer with a number", "one sentence") sends the request to the
+ * shortest bucket. The request's max-tokens cap is applied by {@link MopeModel} (bucket and value clamped).
+ *
+ * <p>Conversion factors (tokens of an LLM tokenizer per unit of English): 1.35 per word, 25 per sentence, 110 per
+ * paragraph, 450 per page.
+ */
+final class LengthRules {
+    private static final String NUM = "(\\d{1,5}(?:,\\d{3})?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)";
+    private static final Pattern SIZE = Pattern.compile(
+            "(?:\\b" + NUM + "[- ](word|sentence|paragraph|page|line|bullet)s?\\b)"
+                    + "|(?:\\b(?:in|within|under|about|around|exactly|approximately|at most|no more than|less than|fewer than|up to|max(?:imum)?(?: of)?)\\s+"
+                    + NUM + "\\s+(words?|sentences?|paragraphs?|pages?|lines?|bullet points?|bullets?)\\b)",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern TERSE = Pattern.compile(
+            "\\b(in (?:a single|one) word|one-word|single word|yes or no|yes/no|true or false|answer with (?:a|one) (?:word|number|letter)"
+                    + "|only (?:the|a) (?:number|name|answer|word)|just (?:the|a) (?:number|name|answer|word)"
+                    + "|in (?:a single|one) sentence|one sentence|one-sentence)\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    /** What the rules found; {@code tokens} is NaN when no explicit size was given. */
+    record Cue(double tokens, boolean terse) {
+        static final Cue NONE = new Cue(Double.NaN, false);
+
+        boolean any() {
+            return terse || !Double.isNaN(tokens);
+        }
+    }
+
+    private LengthRules() {
+    }
+
+    static Cue analyse(String prompt) {
+        if (prompt == null || prompt.isEmpty()) {
+            return Cue.NONE;
+        }
+        String text = prompt.length() > 4000 ? prompt.substring(0, 4000) : prompt;
+        if (TERSE.matcher(text).find()) { // "in one word" is terse, not a 1-word size: the answer has a few tokens
+            return new Cue(Double.NaN, true);
+        }
+        Matcher m = SIZE.matcher(text);
+        if (m.find()) {
+            String num = m.group(1) != null ? m.group(1) : m.group(3);
+            String unit = (m.group(2) != null ? m.group(2) : m.group(4)).toLowerCase(Locale.ROOT);
+            double n = number(num);
+            if (n > 0) {
+                double per = unit.startsWith("word") ? 1.35 : unit.startsWith("sentence") || unit.startsWith("line")
+                        || unit.startsWith("bullet") ? 25 : unit.startsWith("paragraph") ? 110 : 450;
+                return new Cue(Math.max(1, n * per), false);
+            }
+        }
+        return Cue.NONE;
+    }
+
+    private static double number(String s) {
+        switch (s.toLowerCase(Locale.ROOT)) {
+            case "one": return 1;
+            case "two": return 2;
+            case "three": return 3;
+            case "four": return 4;
+            case "five": return 5;
+            case "six": return 6;
+            case "seven": return 7;
+            case "eight": return 8;
+            case "nine": return 9;
+            case "ten": return 10;
+            case "twenty": return 20;
+            case "fifty": return 50;
+            case "hundred": return 100;
+            default:
+                try {
+                    return Double.parseDouble(s.replace(",", ""));
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+        }
+    }
+}

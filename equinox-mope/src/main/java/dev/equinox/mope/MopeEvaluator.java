@@ -1,0 +1,148 @@
+package dev.equinox.mope;
+
+import dev.equinox.Predictors;
+import dev.equinox.RequestSpec;
+import dev.equinox.spi.Predictor;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Scores MoPE against its baselines on examples in file order: the single proxy (same encoder, no router), the
+ * training median (a constant), and VTC's per-tenant moving average (core's {@code Predictors.movingAverage()}:
+ * p &lt;- (4p + actual)/5, first observation sets p, 1 before any; predicts, then observes each example). Every
+ * method's prediction is clamped to the example's generation cap when one is known, as a scheduler would.
+ * Reported per method: mean and median absolute error (L1) in tokens, mean L1 per true bucket, Kendall's tau-b;
+ * and the router's accuracy (learned classifier alone, and after the rules).
+ */
+final class MopeEvaluator {
+    private MopeEvaluator() {
+    }
+
+    /** Errors of one method. */
+    record Score(String method, double meanL1, double medianL1, double[] perBucketL1, double kendallTau) {
+    }
+
+    /** All scores plus router accuracy. */
+    record Report(int examples, int cappedExamples, Map<String, Score> scores, double routerAccuracy,
+            double routedAccuracy, int[] bucketCounts, int[] boundaries) {
+        Score get(String method) {
+            return scores.get(method);
+        }
+
+        String format() {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "examples: %d (%d reach their generation cap: true length >= recorded)%n",
+                    examples, cappedExamples));
+            sb.append("buckets: boundaries ").append(Arrays.toString(boundaries)).append(", true-bucket counts ")
+                    .append(Arrays.toString(bucketCounts)).append('\n');
+            sb.append(String.format(Locale.ROOT, "router accuracy: learned %.3f, with rules %.3f%n", routerAccuracy, routedAccuracy));
+            sb.append(String.format(Locale.ROOT, "%-16s %10s %10s %10s  %s%n", "method", "mean L1", "median L1", "tau-b",
+                    "mean L1 per true bucket"));
+            for (Score s : scores.values()) {
+                StringBuilder pb = new StringBuilder();
+                for (double d : s.perBucketL1()) {
+                    pb.append(String.format(Locale.ROOT, "%9.1f", d));
+                }
+                sb.append(String.format(Locale.ROOT, "%-16s %10.1f %10.1f %10.3f  %s%n", s.method(), s.meanL1(),
+                        s.medianL1(), s.kendallTau(), pb));
+            }
+            return sb.toString();
+        }
+    }
+
+    static Report evaluate(MopeModel model, List<Dataset.Example> data, float[][] raw) {
+        int n = data.size();
+        int k = model.buckets();
+        int[] truth = new int[n];
+        int[] mope = new int[n];
+        int[] proxy = new int[n];
+        int[] median = new int[n];
+        int[] moving = new int[n];
+        int routerHits = 0;
+        int routedHits = 0;
+        int capped = 0;
+        int[] counts = new int[k];
+        try (Predictor ma = Predictors.movingAverage()) {
+            for (int i = 0; i < n; i++) {
+                Dataset.Example e = data.get(i);
+                truth[i] = e.outputTokens();
+                int cap = e.cap();
+                if (cap > 0 && e.outputTokens() >= cap) {
+                    capped++;
+                }
+                LengthRules.Cue cue = LengthRules.analyse(e.prompt());
+                MopeModel.Result r = model.predict(model.standardise(raw[i]), cue, cap);
+                mope[i] = r.tokens();
+                proxy[i] = r.proxyTokens();
+                median[i] = MopeModel.clamp(model.trainMedian, cap);
+                RequestSpec spec = RequestSpec.of(e.tenant(), 1, cap > 0 ? cap : Integer.MAX_VALUE);
+                moving[i] = MopeModel.clamp(ma.predict(spec).outputTokens(), cap);
+                ma.observe(spec, e.outputTokens());
+                int tb = model.bucketOf(e.outputTokens());
+                counts[tb]++;
+                routerHits += r.routerBucket() == tb ? 1 : 0;
+                routedHits += r.bucket() == tb ? 1 : 0;
+            }
+        }
+        Map<String, Score> scores = new LinkedHashMap<>();
+        scores.put("mope", score("mope", truth, mope, model));
+        scores.put("single-proxy", score("single-proxy", truth, proxy, model));
+        scores.put("moving-average", score("moving-average", truth, moving, model));
+        scores.put("train-median", score("train-median", truth, median, model));
+        return new Report(n, capped, scores, (double) routerHits / n, (double) routedHits / n, counts, model.boundaries.clone());
+    }
+
+    static Score score(String name, int[] truth, int[] pred, MopeModel model) {
+        int n = truth.length;
+        double[] err = new double[n];
+        double sum = 0;
+        int k = model.buckets();
+        double[] bSum = new double[k];
+        int[] bCnt = new int[k];
+        for (int i = 0; i < n; i++) {
+            err[i] = Math.abs(pred[i] - truth[i]);
+            sum += err[i];
+            int b = model.bucketOf(truth[i]);
+            bSum[b] += err[i];
+            bCnt[b]++;
+        }
+        double[] per = new double[k];
+        for (int b = 0; b < k; b++) {
+            per[b] = bCnt[b] == 0 ? Double.NaN : bSum[b] / bCnt[b];
+        }
+        Arrays.sort(err);
+        double med = n == 0 ? Double.NaN : n % 2 == 1 ? err[n / 2] : (err[n / 2 - 1] + err[n / 2]) / 2;
+        return new Score(name, n == 0 ? Double.NaN : sum / n, med, per, kendallTauB(truth, pred));
+    }
+
+    /** Kendall's tau-b (ties in either variable handled); O(n^2), fine for a few thousand examples. */
+    static double kendallTauB(int[] a, int[] b) {
+        long concordant = 0;
+        long discordant = 0;
+        long tiesA = 0;
+        long tiesB = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = i + 1; j < a.length; j++) {
+                int da = Integer.compare(a[i], a[j]);
+                int db = Integer.compare(b[i], b[j]);
+                if (da == 0 && db == 0) {
+                    continue;
+                }
+                if (da == 0) {
+                    tiesA++;
+                } else if (db == 0) {
+                    tiesB++;
+                } else if (da == db) {
+                    concordant++;
+                } else {
+                    discordant++;
+                }
+            }
+        }
+        double denom = Math.sqrt((double) (concordant + discordant + tiesA) * (concordant + discordant + tiesB));
+        return denom == 0 ? 0 : (concordant - discordant) / denom;
+    }
+}

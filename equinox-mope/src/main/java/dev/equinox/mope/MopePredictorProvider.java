@@ -1,0 +1,44 @@
+package dev.equinox.mope;
+
+import dev.equinox.spi.Predictor;
+import dev.equinox.spi.PredictorProvider;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Registers MoPE as predictor "mope" (found by {@link java.util.ServiceLoader}). Options: {@code model} (a
+ * directory written by {@code mope train}; default: the bundled model) and {@code tokenizer} (a tokenizer.json;
+ * default: the MiniLM one on the class path). Unknown keys throw {@link IllegalArgumentException}.
+ */
+public final class MopePredictorProvider implements PredictorProvider {
+    private static final Set<String> KEYS = Set.of("model", "tokenizer");
+
+    /** Used by {@link java.util.ServiceLoader}. */
+    public MopePredictorProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "mope";
+    }
+
+    /**
+     * Loads a MoPE predictor.
+     *
+     * @throws IllegalArgumentException for an unknown option key
+     * @throws MopeException            when the model or engine cannot be loaded
+     */
+    @Override
+    public Predictor create(Map<String, String> options) {
+        for (String k : options.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException("unknown mope option '" + k + "' (known: model, tokenizer)");
+            }
+        }
+        String model = options.get("model");
+        String tok = options.get("tokenizer");
+        return Mope.load(model == null || model.isBlank() ? null : Path.of(model),
+                tok == null || tok.isBlank() ? null : Path.of(tok), null);
+    }
+}

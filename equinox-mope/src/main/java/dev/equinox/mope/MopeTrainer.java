@@ -1,0 +1,169 @@
+package dev.equinox.mope;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Trains a {@link MopeModel} from raw feature rows and output lengths: bucket boundaries at the training set's
+ * (k/K)-quantiles of output length, a stratified (by bucket) train/validation split, then the router
+ * (cross-entropy over buckets), one expert per bucket on that bucket's examples only, and the single-proxy
+ * baseline on all of them (both L1 on log tokens), each with early stopping on its validation set.
+ */
+final class MopeTrainer {
+    private MopeTrainer() {
+    }
+
+    /** Result: the model and the indices held out for validation. */
+    record Trained(MopeModel model, int[] validation) {
+    }
+
+    static int[] quantileBoundaries(int[] tokens, int buckets) {
+        int[] s = tokens.clone();
+        Arrays.sort(s);
+        int[] b = new int[buckets - 1];
+        for (int k = 1; k < buckets; k++) {
+            b[k - 1] = s[(int) Math.floor((double) k / buckets * (s.length - 1))];
+        }
+        return b;
+    }
+
+    static Trained train(float[][] raw, int[] tokens, int buckets, double validationShare, long seed,
+            Mlp.Config config, ObjectNode extraInfo, Consumer<String> log) {
+        if (raw.length != tokens.length || raw.length < buckets * 10) {
+            throw new MopeException("need at least " + buckets * 10 + " training examples, got " + raw.length);
+        }
+        int n = raw.length;
+        int dim = raw[0].length;
+        int[] bounds = quantileBoundaries(tokens, buckets);
+        // features standardised with training statistics (computed on all rows: no labels involved)
+        float[] mean = new float[dim];
+        float[] std = new float[dim];
+        for (float[] r : raw) {
+            for (int i = 0; i < dim; i++) {
+                mean[i] += r[i];
+            }
+        }
+        for (int i = 0; i < dim; i++) {
+            mean[i] /= n;
+        }
+        for (float[] r : raw) {
+            for (int i = 0; i < dim; i++) {
+                double d = r[i] - mean[i];
+                std[i] += (float) (d * d);
+            }
+        }
+        for (int i = 0; i < dim; i++) {
+            std[i] = (float) Math.max(1e-3, Math.sqrt(std[i] / n));
+        }
+        MopeModel shell = new MopeModel(bounds, mean, std, new Mlp(dim, 1, buckets, Mlp.Loss.CROSS_ENTROPY, 0),
+                blank(dim, buckets), new Mlp(dim, 1, 1, Mlp.Loss.L1, 0), 1, null);
+        float[][] x = new float[n][];
+        int[] bucket = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = shell.standardise(raw[i]);
+            bucket[i] = shell.bucketOf(tokens[i]);
+        }
+        // stratified split
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Integer> train = new ArrayList<>();
+        List<Integer> val = new ArrayList<>();
+        for (int b = 0; b < buckets; b++) {
+            List<Integer> idx = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (bucket[i] == b) {
+                    idx.add(i);
+                }
+            }
+            for (int i = idx.size() - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                Integer t = idx.get(i);
+                idx.set(i, idx.get(j));
+                idx.set(j, t);
+            }
+            int nv = (int) Math.round(idx.size() * validationShare);
+            val.addAll(idx.subList(0, nv));
+            train.addAll(idx.subList(nv, idx.size()));
+        }
+        train.sort(null);
+        val.sort(null);
+        int[] counts = new int[buckets];
+        for (int b : bucket) {
+            counts[b]++;
+        }
+        log.accept("buckets (output tokens): boundaries " + Arrays.toString(bounds) + ", examples per bucket "
+                + Arrays.toString(counts) + "; " + train.size() + " train / " + val.size() + " validation");
+
+        Mlp router = Mlp.train(rows(x, train), classes(bucket, train), rows(x, val), classes(bucket, val), buckets,
+                Mlp.Loss.CROSS_ENTROPY, config, "router", log);
+        Mlp[] experts = new Mlp[buckets];
+        for (int b = 0; b < buckets; b++) {
+            List<Integer> tb = only(train, bucket, b);
+            List<Integer> vb = only(val, bucket, b);
+            Mlp.Config cb = new Mlp.Config(config.hidden(), config.maxEpochs(), config.patience(), config.batch(),
+                    config.lr(), config.weightDecay(), config.seed() + 1 + b);
+            experts[b] = Mlp.train(rows(x, tb), logs(tokens, tb), rows(x, vb), logs(tokens, vb), 1, Mlp.Loss.L1, cb,
+                    "expert " + b, log);
+        }
+        Mlp.Config cp = new Mlp.Config(config.hidden(), config.maxEpochs(), config.patience(), config.batch(),
+                config.lr(), config.weightDecay(), config.seed() + 100);
+        Mlp proxy = Mlp.train(rows(x, train), logs(tokens, train), rows(x, val), logs(tokens, val), 1, Mlp.Loss.L1, cp,
+                "single proxy", log);
+        int[] trainTokens = train.stream().mapToInt(i -> tokens[i]).sorted().toArray();
+        int median = trainTokens[trainTokens.length / 2];
+        ObjectNode info = extraInfo != null ? extraInfo : new ObjectMapper().createObjectNode();
+        info.put("examples", n);
+        info.put("train", train.size());
+        info.put("validation", val.size());
+        info.put("seed", seed);
+        info.put("hidden", config.hidden());
+        MopeModel model = new MopeModel(bounds, mean, std, router, experts, proxy, median, info);
+        return new Trained(model, val.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static Mlp[] blank(int dim, int k) {
+        Mlp[] m = new Mlp[k];
+        for (int i = 0; i < k; i++) {
+            m[i] = new Mlp(dim, 1, 1, Mlp.Loss.L1, 0);
+        }
+        return m;
+    }
+
+    private static List<Integer> only(List<Integer> idx, int[] bucket, int b) {
+        List<Integer> o = new ArrayList<>();
+        for (int i : idx) {
+            if (bucket[i] == b) {
+                o.add(i);
+            }
+        }
+        return o;
+    }
+
+    private static float[][] rows(float[][] x, List<Integer> idx) {
+        float[][] o = new float[idx.size()][];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = x[idx.get(i)];
+        }
+        return o;
+    }
+
+    private static float[] classes(int[] bucket, List<Integer> idx) {
+        float[] o = new float[idx.size()];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = bucket[idx.get(i)];
+        }
+        return o;
+    }
+
+    private static float[] logs(int[] tokens, List<Integer> idx) {
+        float[] o = new float[idx.size()];
+        for (int i = 0; i < o.length; i++) {
+            o[i] = (float) Math.log(tokens[idx.get(i)]);
+        }
+        return o;
+    }
+}
