@@ -1,0 +1,17 @@
+/**
+ * Equinox core: the scheduler API ({@code dev.equinox}), its SPIs ({@code dev.equinox.spi}), engine cost models
+ * ({@code dev.equinox.cost}) and fairness metrics ({@code dev.equinox.metrics}). Implementation classes (the
+ * scheduler, the policies, the request record) are package-private in {@code dev.equinox}: the compiler, not a
+ * naming convention, keeps them internal. Micrometer is optional ({@code requires static}).
+ */
+module dev.equinox.core {
+    requires org.slf4j;
+    requires static micrometer.core;
+
+    exports dev.equinox;
+    exports dev.equinox.spi;
+    exports dev.equinox.cost;
+    exports dev.equinox.metrics;
+
+    uses dev.equinox.spi.PredictorProvider;
+}
