@@ -48,11 +48,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--requests-csv", paramLabel = "FILE", description = "Write one CSV row per request and run.")
     Path requestsCsv;
 
-    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
-    Integer threads;
-
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    Runs runs;
 
     @Override
     public Integer call() throws Exception {
@@ -67,11 +64,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 }
             }
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Comparison c;
-        try (Progress progress = new Progress("replay", (long) w.size() * configs.size(), !quiet)) {
-            c = Runs.run(w, configs, t, progress);
-        }
+        Comparison c = runs.run("replay", w, configs);
         new TableReporter(System.out).write(c);
         if (csv != null) {
             new CsvReporter(csv).write(c);

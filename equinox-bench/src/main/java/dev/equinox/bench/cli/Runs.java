@@ -11,13 +11,29 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import picocli.CommandLine.Option;
 
-/** Runs several configurations on one workload, on up to {@code threads} threads; results keep the configs' order. */
+/**
+ * How the commands that simulate ({@code replay}, {@code suite}, {@code sweep}) run their configurations: a
+ * picocli mixin with {@code --threads} and {@code --quiet}, and the one place that runs several configurations
+ * on one workload in parallel behind a progress bar. Results keep the configurations' order.
+ */
 final class Runs {
-    private Runs() {
+    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    /** Runs every configuration on {@code w}; {@code task} names the progress bar. */
+    Comparison run(String task, Workload w, List<SimConfig> configs) {
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        try (Progress progress = new Progress(task, (long) w.size() * configs.size(), !quiet)) {
+            return run(w, configs, t, progress);
+        }
     }
 
-    static Comparison run(Workload w, List<SimConfig> configs, int threads, Progress progress) {
+    private static Comparison run(Workload w, List<SimConfig> configs, int threads, Progress progress) {
         List<SimResult> out = new ArrayList<>();
         if (threads <= 1 || configs.size() == 1) {
             for (SimConfig c : configs) {

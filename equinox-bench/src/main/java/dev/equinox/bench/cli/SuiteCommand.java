@@ -45,16 +45,12 @@ public final class SuiteCommand implements Callable<Integer> {
     @Option(names = "--html-dir", paramLabel = "DIR", description = "Write one HTML report per suite into this directory.")
     Path htmlDir;
 
-    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
-    Integer threads;
-
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    Runs runs;
 
     @Override
     public Integer call() throws Exception {
         List<String> names = suites == null || suites.isEmpty() ? VtcSuites.SUITES : suites;
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long wall0 = System.nanoTime();
         List<Comparison> all = new ArrayList<>();
         for (String s : names) {
@@ -63,10 +59,7 @@ public final class SuiteCommand implements Callable<Integer> {
             for (String p : policies) {
                 configs.add(engine.config(p.trim()));
             }
-            Comparison c;
-            try (Progress progress = new Progress(s, (long) w.size() * configs.size(), !quiet)) {
-                c = Runs.run(w, configs, t, progress);
-            }
+            Comparison c = runs.run(s, w, configs);
             new TableReporter(System.out).write(c);
             System.out.println();
             if (csv != null) {

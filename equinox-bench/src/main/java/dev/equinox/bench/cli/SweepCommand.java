@@ -46,11 +46,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--csv", paramLabel = "FILE", description = "Append every point to a CSV file.")
     Path csv;
 
-    @Option(names = "--threads", description = "Runs in parallel (default: available processors).")
-    Integer threads;
-
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    Runs runs;
 
     @Override
     public Integer call() throws Exception {
@@ -71,11 +68,7 @@ public final class SweepCommand implements Callable<Integer> {
                 }
             }
         }
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Comparison c;
-        try (Progress progress = new Progress("sweep", (long) w.size() * configs.size(), !quiet)) {
-            c = Runs.run(w, configs, t, progress);
-        }
+        Comparison c = runs.run("sweep", w, configs);
         // label each point with its budgets too
         List<RunSummary> labelled = new ArrayList<>();
         for (int i = 0; i < c.summaries().size(); i++) {
