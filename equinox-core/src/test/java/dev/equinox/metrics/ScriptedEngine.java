@@ -31,6 +31,7 @@ public final class ScriptedEngine {
     public final List<RequestHandle> handles = new ArrayList<>();
     public long steps;
     public long iterationTokens;
+    public long busyNanos;
 
     private final Map<Long, Integer> trueOutput = new HashMap<>();
     private final double baseSeconds;
@@ -79,6 +80,7 @@ public final class ScriptedEngine {
             }
             long nanos = Math.round((baseSeconds + perTokenSeconds * b.totalTokens()) * 1e9);
             iterationTokens += b.totalTokens();
+            busyNanos += nanos;
             steps++;
             now += nanos;
             scheduler.complete(b, nanos, Double.NaN);
