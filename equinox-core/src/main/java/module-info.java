@@ -1,8 +1,9 @@
 /**
  * Equinox core: the scheduler API ({@code dev.equinox}), its SPIs ({@code dev.equinox.spi}), engine cost models
- * ({@code dev.equinox.cost}) and fairness metrics ({@code dev.equinox.metrics}). Implementation classes (the
- * scheduler, the policies, the request record) are package-private in {@code dev.equinox}: the compiler, not a
- * naming convention, keeps them internal. Micrometer is optional ({@code requires static}).
+ * ({@code dev.equinox.cost}), fairness metrics ({@code dev.equinox.metrics}) and the Micrometer binder
+ * ({@code dev.equinox.micrometer}). Implementation classes (the scheduler, the policies, the request record) are
+ * package-private in {@code dev.equinox}: the compiler, not a naming convention, keeps them internal. Micrometer
+ * is optional ({@code requires static}): only {@code dev.equinox.micrometer} links it.
  */
 module dev.equinox.core {
     requires org.slf4j;
@@ -12,6 +13,7 @@ module dev.equinox.core {
     exports dev.equinox.spi;
     exports dev.equinox.cost;
     exports dev.equinox.metrics;
+    exports dev.equinox.micrometer;
 
     uses dev.equinox.spi.PredictorProvider;
 }

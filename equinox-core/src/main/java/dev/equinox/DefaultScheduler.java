@@ -833,4 +833,18 @@ final class DefaultScheduler implements Scheduler {
     Map<String, Tenant> tenantsById() {
         return tenantsById;
     }
+
+    // ------------------------------------------------------------------ metrics accessors (any thread)
+
+    @Override
+    public TenantStats tenantStats(String tenant) {
+        Tenant t = tenantsById.get(tenant);
+        if (t == null) {
+            return null;
+        }
+        // racy reads of engine-thread state, as counter(String) does: metrics tolerate a step of lag
+        boolean known = t.index < knownTenants;
+        return new TenantStats(t.id, t.index, t.weight, t.waitingPermits.get(), t.running,
+                known ? policy.counter(t.index) : Double.NaN, known ? policy.resourceCounter(t.index) : Double.NaN);
+    }
 }

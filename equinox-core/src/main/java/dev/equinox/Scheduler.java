@@ -72,4 +72,12 @@ public interface Scheduler extends AutoCloseable {
      */
     @Override
     void close();
+
+    /**
+     * A snapshot of one tenant's counts and fairness counters, or null for a tenant this scheduler has never
+     * seen; any thread. The default returns null (an implementation that keeps no per-tenant state).
+     */
+    default TenantStats tenantStats(String tenant) {
+        return null;
+    }
 }

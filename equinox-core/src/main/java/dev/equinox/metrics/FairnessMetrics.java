@@ -197,6 +197,47 @@ public final class FairnessMetrics {
         return share;
     }
 
+    /**
+     * Jain's index over demand-normalised service for one window, as defined in the class comment: the fair share
+     * e_j of each backlogged tenant is its weighted max-min share of the total service, capped by
+     * {@code max(served_j, outstanding_j)} ({@link #waterFill}); then {@code J = jain(served_j / e_j)} over the
+     * tenants with a positive share. Shared by the offline report and the live
+     * {@link FairnessTracker}, so both compute the same quantity.
+     *
+     * @param served      service each backlogged tenant received in the window (not divided by its weight)
+     * @param outstanding cost of each tenant's work that was in the system at some instant of the window
+     * @param weights     tenant weights (&gt; 0)
+     * @return the index in [1/n, 1], or NaN with fewer than two tenants or no service
+     */
+    public static double demandNormalisedJain(double[] served, double[] outstanding, double[] weights) {
+        int k = served.length;
+        if (outstanding.length != k || weights.length != k) {
+            throw new IllegalArgumentException("served, outstanding and weights lengths differ: " + k + ", "
+                    + outstanding.length + ", " + weights.length);
+        }
+        if (k < 2) {
+            return Double.NaN;
+        }
+        double[] caps = new double[k];
+        double total = 0;
+        for (int q = 0; q < k; q++) {
+            caps[q] = Math.max(served[q], outstanding[q]);
+            total += served[q];
+        }
+        if (total <= 0) {
+            return Double.NaN;
+        }
+        double[] share = waterFill(total, caps, weights);
+        double[] x = new double[k];
+        int used = 0;
+        for (int q = 0; q < k; q++) {
+            if (share[q] > 0) {
+                x[used++] = served[q] / share[q];
+            }
+        }
+        return used < 2 ? Double.NaN : jain(Arrays.copyOf(x, used));
+    }
+
     private static double windowJain(ServiceTimeline tl, double[] w, double a, double b) {
         int n = tl.tenantCount();
         int[] idx = new int[n];
@@ -206,31 +247,15 @@ public final class FairnessMetrics {
                 idx[k++] = j;
             }
         }
-        if (k < 2) {
-            return Double.NaN;
-        }
         double[] served = new double[k];
-        double[] caps = new double[k];
+        double[] outstanding = new double[k];
         double[] ws = new double[k];
-        double total = 0;
         for (int q = 0; q < k; q++) {
             int j = idx[q];
             served[q] = tl.service(j, a, b);
-            caps[q] = Math.max(served[q], tl.outstanding(j, a, b));
+            outstanding[q] = tl.outstanding(j, a, b);
             ws[q] = w[j];
-            total += served[q];
         }
-        if (total <= 0) {
-            return Double.NaN;
-        }
-        double[] share = waterFill(total, caps, ws);
-        double[] x = new double[k];
-        int used = 0;
-        for (int q = 0; q < k; q++) {
-            if (share[q] > 0) {
-                x[used++] = served[q] / share[q];
-            }
-        }
-        return used < 2 ? Double.NaN : jain(Arrays.copyOf(x, used));
+        return demandNormalisedJain(served, outstanding, ws);
     }
 }

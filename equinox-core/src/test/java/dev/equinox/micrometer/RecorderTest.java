@@ -1,0 +1,55 @@
+package dev.equinox.micrometer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.equinox.Batch;
+import dev.equinox.Equinox;
+import dev.equinox.Policies;
+import dev.equinox.Scheduler;
+import dev.equinox.metrics.ScriptedEngine;
+import dev.equinox.metrics.ScriptedEngine.Arrival;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RecorderTest {
+
+    @Test
+    void onStep_steadyStateWithPrometheus_allocatesNothing() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        ScriptedEngine e = new ScriptedEngine(0.01, 0);
+        Scheduler raw = Equinox.builder().policy(Policies.vtc()).ticker(e.ticker).build();
+        EquinoxMetrics metrics = EquinoxMetrics.builder(raw).ticker(e.ticker).build();
+        metrics.bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        List<Arrival> w = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            w.add(new Arrival(0, "t" + (i % 8), 32, 1_000_000, 200));
+        }
+        e.drive(metrics.scheduler(), w, h -> { }).runUntil(1.0);
+        Batch b = metrics.scheduler().nextBatch();
+        e.now += 10_000_000L;
+        metrics.scheduler().complete(b, 10_000_000L, Double.NaN);
+        assertEquals(64, b.decodeCount());
+        Recorder r = new Recorder(metrics);
+        for (int i = 0; i < 20_000; i++) {
+            e.now += 10_000_000L;
+            r.onStep(b, 10_000_000L, Double.NaN);
+        }
+        long tid = Thread.currentThread().getId();
+        long before = bean.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 20_000; i++) {
+            e.now += 10_000_000L;
+            r.onStep(b, 10_000_000L, Double.NaN);
+        }
+        long allocated = bean.getThreadAllocatedBytes(tid) - before;
+        assertTrue(allocated < 4096, allocated + " bytes allocated by 20,000 onStep calls recording 64 inter-token latencies each");
+    }
+}
