@@ -276,7 +276,8 @@ public final class ServiceTimeline {
             if (k < 0) {
                 return 0;
             }
-            return values[k] + slopes[k] * (t - times[k]);
+            // after the last breakpoint the slope is 0: return the total (0 x infinity would be NaN for t = +inf)
+            return slopes[k] == 0 ? values[k] : values[k] + slopes[k] * (t - times[k]);
         }
     }
 }

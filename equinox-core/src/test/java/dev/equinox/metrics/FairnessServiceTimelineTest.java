@@ -25,6 +25,13 @@ class FairnessServiceTimelineTest {
     }
 
     @Test
+    void cumulative_infiniteTime_isTheTotalNotNaN() {
+        ServiceTimeline tl = ServiceTimeline.of(List.of(new FairnessRecord("a", 1, 2, 4, 10, 5)), 1, 2, -1);
+        assertEquals(20, tl.cumulative(0, Double.POSITIVE_INFINITY), EPS);
+        assertEquals(20, tl.service(0, 0, Double.POSITIVE_INFINITY), EPS);
+    }
+
+    @Test
     void cumulative_overlappingRequests_ratesAdd() {
         ServiceTimeline tl = ServiceTimeline.of(List.of(
                 new FairnessRecord("a", 0, 0, 10, 100, 0),     // 10/s on [0, 10]
