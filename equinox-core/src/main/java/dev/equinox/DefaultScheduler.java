@@ -673,7 +673,9 @@ final class DefaultScheduler implements Scheduler {
         int budget = adaptive.budget();
         int cap = adaptive.maxRunning();
         long step = batch.stepId;
-        // 1. every running decode gets the KV it needs for one more token, preempting if memory runs out
+        // 1. every running decode gets the KV it needs for one more token, preempting if memory runs out. A
+        // preemption moves the last running request into the victim's slot, which may lie behind the scan: rescan
+        // from the start after any preemption (requests already checked this step are skipped).
         boolean again = true;
         while (again) {
             again = false;
@@ -683,12 +685,10 @@ final class DefaultScheduler implements Scheduler {
                     continue;
                 }
                 r.kvCheckedStep = step;
-                if (!ensureBlocks(r, r.computed + 1)) {
+                long preemptionsBefore = preemptionCount;
+                ensureBlocks(r, r.computed + 1);
+                if (preemptionCount != preemptionsBefore) {
                     again = true;
-                    break;
-                }
-                if (r.runIndex != i) {
-                    again = true; // a victim was swapped into a slot we already passed
                     break;
                 }
             }
