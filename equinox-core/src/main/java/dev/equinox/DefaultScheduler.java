@@ -771,11 +771,11 @@ final class DefaultScheduler implements Scheduler {
         r.blocks = blocks;
         r.computed = 0;
         r.prefillTarget = target;
-        r.status = RequestStatus.RUNNING;
         r.admitSeq = admitCounter++;
         if (!readmitted) {
             r.firstScheduledAt = ticker.read();
         }
+        r.status = RequestStatus.RUNNING; // volatile, after the timestamp it publishes
         addRunning(r);
         if (prefillingCount == prefilling.length) {
             prefilling = Arrays.copyOf(prefilling, prefillingCount * 2);
