@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * (SGLang reserves the expected decode similarly; vLLM reserves nothing and preempts more); when a decode needs
  * a block and none is free the policy picks a victim, whose KV is freed and which is recomputed later.</li>
  * <li><b>No allocation per step</b>: the {@link Batch} and all arrays are reused; counters are primitives.
- * Checked by {@code SchedulerAllocationTest} for FCFS, VTC and Equinox (thread-allocated bytes over 20,000
- * steady-state steps).</li>
+ * {@code SchedulerAllocationTest} measures the thread's allocated bytes for FCFS, VTC and Equinox: 0 bytes over
+ * 800 steps of decodes, chunked prefills, KV growth, preemptions and re-admissions; with requests finishing, 80
+ * bytes per finished request, its {@link RequestResult} (JDK 17, compressed references).</li>
  * <li><b>Closing from any thread</b> is made safe by an ownership gate on the engine state rather than a lock:
  * {@link #nextBatch()}, {@link #complete} and {@link #fail} enter by a CAS IDLE -&gt; BUSY and leave by setting
  * IDLE; {@link #close()} sets {@code closed} and tries IDLE -&gt; CLOSING. Whoever wins that CAS (the closing
