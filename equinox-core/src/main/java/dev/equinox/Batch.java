@@ -134,8 +134,9 @@ public final class Batch {
     }
 
     /**
-     * Records what entry {@code i} did: tokens produced (0 or 1 for a decode; 0 or 1 for a prefill chunk) and
-     * how its request ended ({@link FinishReason#NONE} if it continues).
+     * Records what entry {@code i} did: tokens produced (0 or 1 for an entry that {@linkplain #producesToken
+     * produces a token}, 0 for a prefill chunk that does not end the prompt) and how its request ended
+     * ({@link FinishReason#NONE} if it continues; a chunk that does not end the prompt can only be aborted).
      *
      * @throws InvalidStepException if the entry was already reported, the batch is not out, or the values are
      *                              impossible
@@ -153,6 +154,11 @@ public final class Batch {
         }
         if (reason == null) {
             throw new InvalidStepException("request " + reqs[i].id + ": finish reason must not be null (use NONE)");
+        }
+        if (!producesToken(i) && (tokens != 0 || reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
+            throw new InvalidStepException("request " + reqs[i].id + ": entry " + i + " is a prefill chunk that does not end the "
+                    + "prompt, so it can produce no token and cannot finish by " + (tokens != 0 ? "a token" : reason)
+                    + " (only ABORT)");
         }
         reported[i] = true;
         produced[i] = tokens;

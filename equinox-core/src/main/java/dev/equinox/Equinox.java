@@ -19,7 +19,8 @@ import java.util.concurrent.Executor;
  * }</pre>
  *
  * <p>Strictness, as in Caffeine: each setter may be called once ({@link IllegalStateException} on a second
- * call), a bad value throws {@link IllegalArgumentException} naming the setting and the value at once, and
+ * call), a bad value throws {@link IllegalArgumentException} naming the setting and the value at once (and
+ * leaves the setting unset), a null reference throws {@link NullPointerException} naming the setting, and
  * combinations are checked in {@link #build()}.
  *
  * <p>Defaults: policy FCFS; token budget 2048 per step; max running 256; KV cache 2048 blocks of 16 tokens;
@@ -78,8 +79,10 @@ public final class Equinox {
     /** KV cache capacity: {@code blocks} blocks of {@code tokensPerBlock} tokens; default 2048 x 16. */
     public Equinox kvCache(int blocks, int tokensPerBlock) {
         requireUnset("kvCache", kvBlocks == UNSET);
-        kvBlocks = positive("kvCache.blocks", blocks);
-        blockSize = positive("kvCache.tokensPerBlock", tokensPerBlock);
+        positive("kvCache.blocks", blocks);
+        positive("kvCache.tokensPerBlock", tokensPerBlock); // both checked before either is kept
+        kvBlocks = blocks;
+        blockSize = tokensPerBlock;
         return this;
     }
 
@@ -110,16 +113,20 @@ public final class Equinox {
     /** Waiting-request limits, in total and per tenant; default 65,536 each. */
     public Equinox queueLimits(int total, int perTenant) {
         requireUnset("queueLimits", maxWaiting == UNSET);
-        maxWaiting = positive("queueLimits.total", total);
-        maxWaitingPerTenant = positive("queueLimits.perTenant", perTenant);
+        positive("queueLimits.total", total);
+        positive("queueLimits.perTenant", perTenant);
+        maxWaiting = total;
+        maxWaitingPerTenant = perTenant;
         return this;
     }
 
     /** Service-cost weights of a prompt token (w_p) and an output token (w_q); default 1 and 2, as VTC. */
     public Equinox tokenWeights(double promptTokenWeight, double outputTokenWeight) {
         requireUnset("tokenWeights", Double.isNaN(promptWeight));
-        promptWeight = finitePositive("tokenWeights.prompt", promptTokenWeight);
-        outputWeight = finitePositive("tokenWeights.output", outputTokenWeight);
+        finitePositive("tokenWeights.prompt", promptTokenWeight);
+        finitePositive("tokenWeights.output", outputTokenWeight);
+        promptWeight = promptTokenWeight;
+        outputWeight = outputTokenWeight;
         return this;
     }
 
@@ -193,8 +200,8 @@ public final class Equinox {
      */
     public Equinox adaptiveBatching(boolean enabled, double targetTimePerOutputTokenSeconds) {
         requireUnset("adaptiveBatching", adaptive == null);
-        adaptive = enabled;
         targetTpotSeconds = finitePositive("adaptiveBatching.targetTimePerOutputTokenSeconds", targetTimePerOutputTokenSeconds);
+        adaptive = enabled;
         return this;
     }
 

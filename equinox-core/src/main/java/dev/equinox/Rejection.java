@@ -2,6 +2,12 @@ package dev.equinox;
 
 /** Why a submission was refused. Rejections are cheap values, never thrown at the submitting thread. */
 public enum Rejection {
+    /**
+     * The submission is malformed: {@code submit(null)}. Field-level checks (blank tenant, non-positive prompt or
+     * output length) run earlier, when the {@link RequestSpec} is built, and throw {@link IllegalArgumentException}
+     * naming the field and the value, so a malformed spec never reaches a scheduler.
+     */
+    INVALID_REQUEST,
     /** The scheduler-wide waiting limit ({@code maxWaiting}) is reached. */
     QUEUE_FULL,
     /** The tenant's own waiting limit ({@code maxWaitingPerTenant}) is reached. */
@@ -10,7 +16,10 @@ public enum Rejection {
     UNKNOWN_TENANT,
     /** Prompt plus maximum output exceed the context limit. */
     EXCEEDS_CONTEXT,
-    /** The prompt alone could never fit the KV cache, even with nothing else running. */
+    /**
+     * The request could never be admitted, even with nothing else running: the prompt plus its first output token
+     * exceed the KV cache (in VTC reference mode: prompt plus maximum output reach the KV capacity).
+     */
     EXCEEDS_KV_CAPACITY,
     /** The scheduler is closed. */
     SHUTDOWN

@@ -5,9 +5,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The scheduler's record of one request; it is also the caller's {@link RequestHandle}, so submission allocates
- * one object (plus its future). Fields are written by the engine thread only, except {@link #cancelRequested}
- * (any thread, CAS) and {@link #asyncPrediction} (the prediction executor); {@link #status} is volatile so
- * callers see transitions promptly.
+ * one object (plus its future). Fields are written by the owner of the engine state (the engine thread, or the
+ * thread that closes the scheduler while the engine is between calls), except {@link #cancelRequested} (any
+ * thread, CAS), {@link #asyncPrediction} (the prediction executor), and the terminal fields of a request failed
+ * by close straight from the submission queue (by the one thread that polled it). {@link #status} is volatile
+ * and written last, so a caller that sees a terminal status sees the timestamps and counts behind it.
  */
 final class Req implements RequestHandle {
     final long id;
@@ -30,8 +32,8 @@ final class Req implements RequestHandle {
     int blocks;               // KV blocks held
     int preemptions;
     int runIndex = -1;        // position in the running array, -1 if not running
-    long kvCheckedStep = -1;
-    long admitSeq;            // admission order (latest admitted = largest)  // last step whose KV growth check covered this request
+    long kvCheckedStep = -1;  // last step whose KV growth check covered this request
+    long admitSeq;            // admission order (latest admitted = largest)
     boolean inputCharged;     // the policy has charged its prompt (never twice)
     boolean promptCounted;    // prompt tokens counted in stats (never twice)
     Req prev;                 // tenant queue links

@@ -42,8 +42,8 @@ public interface RequestHandle {
 
     /**
      * Completes with the {@link RequestResult} when the request finishes or is cancelled; exceptionally with an
-     * {@link EquinoxException} when it fails or was rejected. It is completed on the engine thread: attach
-     * heavy callbacks with the {@code *Async} variants.
+     * {@link EquinoxException} when it fails (the scheduler was closed first). It is completed on the engine
+     * thread (or, at close, on the closing thread): attach heavy callbacks with the {@code *Async} variants.
      */
     CompletableFuture<RequestResult> completion();
 

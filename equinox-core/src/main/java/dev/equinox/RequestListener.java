@@ -1,8 +1,10 @@
 package dev.equinox;
 
 /**
- * Callbacks on request events, invoked on the engine thread in the order they happen. Implementations must be
- * fast, must not throw, and must not call back into the scheduler. Default methods do nothing.
+ * Callbacks on request events, invoked on the engine thread in the order they happen (the terminal events of
+ * requests failed by {@link Scheduler#close()} may come from the closing thread, or from a submitting thread
+ * whose submission raced the close). Implementations must be fast, must not throw, and must not call back into
+ * the scheduler. Default methods do nothing.
  */
 public interface RequestListener {
     /** {@code r} was admitted into the running set (also after a preemption). */

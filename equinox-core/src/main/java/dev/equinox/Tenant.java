@@ -43,15 +43,30 @@ final class Tenant {
         waiting++;
     }
 
-    void addFirst(Req r) {
-        r.next = head;
-        r.prev = null;
-        if (head == null) {
+    /**
+     * Puts back a request that ran (preempted, or its step failed) ahead of every request that arrived after it:
+     * walks from the head past the put-back requests that arrived earlier, so the queue stays in arrival order.
+     * The walk is bounded by the tenant's put-back requests, never its whole queue.
+     */
+    void addInOrder(Req r) {
+        Req after = null;
+        Req before = head;
+        while (before != null && before.seq < r.seq) {
+            after = before;
+            before = before.next;
+        }
+        r.prev = after;
+        r.next = before;
+        if (after == null) {
+            head = r;
+        } else {
+            after.next = r;
+        }
+        if (before == null) {
             tail = r;
         } else {
-            head.prev = r;
+            before.prev = r;
         }
-        head = r;
         waiting++;
     }
 

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 /**
  * A simulated engine for tests: replays arrivals on virtual time, runs each batch for the cost model's step
  * time, reports stop tokens at the true output length, and checks the scheduler's invariants after every step
- * (token budget, KV capacity, decodes never stalled, no request lost or duplicated).
+ * (token budget, KV capacity, decodes never stalled, no request lost or duplicated). With {@link #chaos}, it
+ * also cancels random requests and fails random steps, as a real engine and its callers do.
  */
 final class TestEngine {
     /** One workload request. */
@@ -33,6 +34,11 @@ final class TestEngine {
     final StringBuilder schedule = new StringBuilder();
     long steps;
     long terminalEvents;
+    long failedSteps;
+    long cancelCalls;
+    private SplittableRandom chaos;
+    private double cancelProbability;
+    private double failProbability;
 
     TestEngine(Scheduler s, VirtualTicker ticker, EngineCostModel model, int budget) {
         this.scheduler = (DefaultScheduler) s;
@@ -47,6 +53,17 @@ final class TestEngine {
         });
     }
 
+    /**
+     * Turns on random trouble: before each step, with {@code cancelProbability} a random submitted request is
+     * cancelled; each step fails with {@code failProbability} ({@link Scheduler#fail}).
+     */
+    TestEngine chaos(long seed, double cancelProbability, double failProbability) {
+        this.chaos = new SplittableRandom(seed);
+        this.cancelProbability = cancelProbability;
+        this.failProbability = failProbability;
+        return this;
+    }
+
     /** Submits every arrival at its time and runs until all are terminal or maxSteps. */
     void run(List<Arrival> arrivals, long maxSteps) {
         int next = 0;
@@ -54,6 +71,11 @@ final class TestEngine {
         while (steps < maxSteps) {
             while (next < arrivals.size() && arrivals.get(next).atSeconds() * 1e9 <= ticker.now) {
                 submit(arrivals.get(next++));
+            }
+            if (chaos != null && !handles.isEmpty() && chaos.nextDouble() < cancelProbability) {
+                if (handles.get(chaos.nextInt(handles.size())).cancel()) {
+                    cancelCalls++;
+                }
             }
             Batch b = scheduler.nextBatch();
             if (b.isEmpty()) {
@@ -67,6 +89,19 @@ final class TestEngine {
                 continue;
             }
             checkStep(b, decodingBefore);
+            if (chaos != null && chaos.nextDouble() < failProbability) {
+                long tokensBefore = generatedTokens();
+                scheduler.fail(b, new RuntimeException("injected"));
+                failedSteps++;
+                assertEquals(tokensBefore, generatedTokens(), "a failed step keeps the tokens produced before it");
+                for (int i = 0; i < b.size(); i++) {
+                    assertEquals(RequestStatus.QUEUED, b.request(i).status(), "a failed step puts its requests back");
+                }
+                decodingBefore.clear();
+                collectDecoding(decodingBefore);
+                steps++;
+                continue;
+            }
             double secs = model.stepSeconds(b.prefillTokens(), b.prefillAttendedPairs(), b.decodeCount(), b.decodeContextTokens());
             ticker.advanceSeconds(secs);
             for (int i = 0; i < b.size(); i++) {
@@ -86,14 +121,26 @@ final class TestEngine {
             }
             scheduler.complete(b, (long) (secs * 1e9), Double.NaN);
             decodingBefore.clear();
-            for (int i = 0; i < scheduler.runningCount; i++) {
-                Req r = scheduler.running[i];
-                if (!r.inPrefill()) {
-                    decodingBefore.add(r);
-                }
-            }
+            collectDecoding(decodingBefore);
             steps++;
         }
+    }
+
+    private void collectDecoding(Set<Req> into) {
+        for (int i = 0; i < scheduler.runningCount; i++) {
+            Req r = scheduler.running[i];
+            if (!r.inPrefill()) {
+                into.add(r);
+            }
+        }
+    }
+
+    private long generatedTokens() {
+        long sum = 0;
+        for (RequestHandle h : handles) {
+            sum += h.generatedTokens();
+        }
+        return sum;
     }
 
     void submit(Arrival a) {
@@ -117,7 +164,19 @@ final class TestEngine {
         // decodes are never stalled: every request decoding after the last step decodes now, unless preempted
         Set<Req> inBatch = new HashSet<>();
         for (int i = 0; i < b.size(); i++) {
-            assertTrue(inBatch.add(b.reqs[i]), "request " + b.reqs[i].id + " appears twice in step " + b.stepId());
+            Req r = b.reqs[i];
+            assertTrue(inBatch.add(r), "request " + r.id + " appears twice in step " + b.stepId());
+            assertEquals(RequestStatus.RUNNING, r.status(), "request " + r.id + " in step " + b.stepId());
+            assertEquals(i >= b.decodeCount(), b.isPrefill(i), "decode entries come first, then prefill chunks");
+            assertEquals(r.computed, b.tokenOffset(i), "entry " + i + " continues where request " + r.id + "'s KV ends");
+            if (b.isPrefill(i)) {
+                assertTrue(b.tokenCount(i) >= 1 && b.tokenOffset(i) + b.tokenCount(i) <= r.prefillTarget, "chunk within the prompt");
+                if (scheduler.mode == BatchingMode.STALL_FREE) {
+                    assertTrue(b.tokenCount(i) <= scheduler.chunkSize, "chunk of " + b.tokenCount(i) + " > chunkSize " + scheduler.chunkSize);
+                } else {
+                    assertEquals(r.prefillTarget, b.tokenCount(i), "the reference mode prefills whole prompts");
+                }
+            }
         }
         if (scheduler.mode == BatchingMode.STALL_FREE) {
             for (Req r : decodingBefore) {
@@ -125,16 +184,48 @@ final class TestEngine {
                     assertTrue(inBatch.contains(r), "decode of request " + r.id + " stalled in step " + b.stepId());
                 }
             }
+            // every running request past its prefill decodes in every step: prefill only fills what is left
+            for (int i = 0; i < scheduler.runningCount; i++) {
+                Req r = scheduler.running[i];
+                if (!r.inPrefill()) {
+                    assertTrue(inBatch.contains(r), "running decode of request " + r.id + " left out of step " + b.stepId());
+                }
+            }
         }
     }
 
-    /** Every submitted request is terminal exactly once and its future is done. */
+    /**
+     * Every submitted request is terminal exactly once and its future is done; finished ones produced their true
+     * output (capped by the maximum), and the statistics add up.
+     */
     void assertAllTerminal() {
+        long finished = 0;
+        long cancelled = 0;
+        long tokens = 0;
         for (RequestHandle h : handles) {
             assertTrue(h.status().isTerminal(), h + " is not terminal");
             assertTrue(h.completion().isDone(), h + " future not done");
+            RequestResult r = h.completion().join();
+            assertEquals(h.status(), r.status());
+            if (r.status() == RequestStatus.FINISHED) {
+                finished++;
+                assertEquals(Math.min(trueOutput.get(h.id()), h.spec().maxOutputTokens()), r.outputTokens(), "tokens of " + h);
+            } else {
+                assertEquals(RequestStatus.CANCELLED, r.status());
+                cancelled++;
+            }
+            tokens += r.outputTokens();
         }
         assertEquals(handles.size(), terminalEvents, "terminal events");
+        SchedulerStats st = scheduler.stats();
+        assertEquals(handles.size(), st.submitted());
+        assertEquals(finished, st.finished());
+        assertEquals(cancelled, st.cancelled());
+        assertEquals(tokens, st.generationTokens());
+        assertEquals(failedSteps, st.failedSteps());
+        assertEquals(0, st.waiting());
+        assertEquals(0, st.running());
+        assertEquals(0, st.kvBlocksUsed());
     }
 
     /** Random arrivals for tenants t0..t{n-1}. */

@@ -1,0 +1,249 @@
+package dev.equinox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.equinox.spi.Prediction;
+import dev.equinox.spi.Predictor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where predictions run: cheap predictors on the engine thread while it drains submissions, blocking ones on
+ * the prediction executor; a request whose prediction is not ready (or whose predictor threw) uses the
+ * fallback, a throwing fallback means the maximum output.
+ */
+class PredictionPathTest {
+
+    /** A predictor that records the threads it ran on and what it observed. */
+    static final class Recording implements Predictor {
+        final List<String> predictThreads = new CopyOnWriteArrayList<>();
+        final List<Integer> observed = new CopyOnWriteArrayList<>();
+        final boolean blocking;
+        final ToIntFunction<RequestSpec> answer;
+
+        Recording(boolean blocking, ToIntFunction<RequestSpec> answer) {
+            this.blocking = blocking;
+            this.answer = answer;
+        }
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public Prediction predict(RequestSpec request) {
+            predictThreads.add(Thread.currentThread().getName());
+            return Prediction.ofTokens(answer.applyAsInt(request));
+        }
+
+        @Override
+        public void observe(RequestSpec request, int actualOutputTokens) {
+            observed.add(actualOutputTokens);
+        }
+
+        @Override
+        public boolean isBlocking() {
+            return blocking;
+        }
+    }
+
+    /** An executor that parks tasks until the test runs them. */
+    static final class Parked implements Executor {
+        final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public void execute(Runnable r) {
+            tasks.add(r);
+        }
+
+        void runAll() {
+            List<Runnable> copy = new ArrayList<>(tasks);
+            tasks.clear();
+            copy.forEach(Runnable::run);
+        }
+    }
+
+    private static Predictor throwing(boolean blocking) {
+        return new Predictor() {
+            @Override
+            public String name() {
+                return "throwing";
+            }
+
+            @Override
+            public Prediction predict(RequestSpec request) {
+                throw new IllegalStateException("model unavailable");
+            }
+
+            @Override
+            public boolean isBlocking() {
+                return blocking;
+            }
+        };
+    }
+
+    @Test
+    void cheapPredictor_submitFromOtherThread_predictsOnEngineThreadAtDrainOnce() throws Exception {
+        Recording p = new Recording(false, spec -> 9);
+        Scheduler s = Equinox.builder().predictor(p).maxRunning(1).tokenBudget(64).build();
+        List<RequestHandle> hs = new CopyOnWriteArrayList<>();
+        Thread submitter = new Thread(() -> {
+            for (int i = 0; i < 3; i++) {
+                hs.add(s.submit(RequestSpec.of("t", 4, 50)).orElseThrow());
+            }
+        }, "submitter");
+        submitter.start();
+        submitter.join();
+        assertTrue(p.predictThreads.isEmpty(), "nothing predicted on the submitting thread");
+        s.complete(s.nextBatch(), 1, Double.NaN); // drains all three, admits one (cap 1)
+        assertEquals(3, p.predictThreads.size());
+        for (String t : p.predictThreads) {
+            assertEquals(Thread.currentThread().getName(), t);
+        }
+        for (RequestHandle h : hs) {
+            assertEquals(9, h.predictedOutputTokens());
+        }
+        s.complete(s.nextBatch(), 1, Double.NaN);
+        assertEquals(3, p.predictThreads.size(), "no prediction on the later steps");
+    }
+
+    @Test
+    void blockingPredictor_defaultExecutor_runsOffSubmitterAndEngineThreads() throws Exception {
+        Recording p = new Recording(true, spec -> 7);
+        Scheduler s = Equinox.builder().predictor(p).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        for (int i = 0; i < 500 && p.predictThreads.isEmpty(); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("equinox-predictor"), p.predictThreads);
+        for (int i = 0; i < 500 && ((Req) h).asyncPrediction < 0; i++) {
+            Thread.sleep(10);
+        }
+        s.nextBatch();
+        assertEquals(7, h.predictedOutputTokens());
+        s.close();
+    }
+
+    @Test
+    void blockingPredictor_notReadyAtAdmission_fallbackUsedForReservation() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().predictor(new Recording(true, spec -> 40)).predictionExecutor(ex)
+                .fallbackPredictor(new Recording(false, spec -> 3)).kvCache(100, 1).kvMargin(0).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 10, 80)).orElseThrow();
+        s.nextBatch();
+        assertEquals(3, h.predictedOutputTokens());
+        assertEquals(13, s.stats().kvBlocksUsed(), "prompt + the fallback's 3 tokens");
+        assertEquals(1, ex.tasks.size());
+    }
+
+    @Test
+    void blockingPredictor_readyAfterDrainBeforeAdmission_itsValueIsUsed() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().predictor(new Recording(true, spec -> spec.promptTokens() == 5 ? 40 : 2))
+                .predictionExecutor(ex).fallbackPredictor(new Recording(false, spec -> 3)).maxRunning(1).tokenBudget(64)
+                .kvCache(200, 1).kvMargin(0).build();
+        RequestHandle first = s.submit(RequestSpec.of("t", 4, 2)).orElseThrow();
+        RequestHandle second = s.submit(RequestSpec.of("t", 5, 80)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // both drained with the fallback; first admitted
+        assertEquals(3, second.predictedOutputTokens());
+        ex.runAll(); // the model answers while second waits
+        s.complete(s.nextBatch(), 1, Double.NaN); // first finishes (2 tokens)
+        assertEquals(RequestStatus.FINISHED, first.status());
+        s.nextBatch(); // second admitted now
+        assertEquals(RequestStatus.RUNNING, second.status());
+        assertEquals(40, second.predictedOutputTokens());
+        assertEquals(45, s.stats().kvBlocksUsed(), "reserved on the model's prediction");
+    }
+
+    @Test
+    void cheapPredictorThrows_fallbackUsed() {
+        Scheduler s = Equinox.builder().predictor(throwing(false)).fallbackPredictor(new Recording(false, spec -> 6)).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        s.nextBatch();
+        assertEquals(6, h.predictedOutputTokens());
+    }
+
+    @Test
+    void blockingPredictorThrows_fallbackUsed() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().predictor(throwing(true)).predictionExecutor(ex)
+                .fallbackPredictor(new Recording(false, spec -> 6)).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        ex.runAll(); // throws inside the task: swallowed, logged at debug
+        s.nextBatch();
+        assertEquals(6, h.predictedOutputTokens());
+    }
+
+    @Test
+    void predictorAndFallbackThrow_maximumOutputUsed() {
+        Scheduler s = Equinox.builder().predictor(throwing(false)).fallbackPredictor(throwing(false)).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        s.nextBatch();
+        assertEquals(50, h.predictedOutputTokens());
+    }
+
+    @Test
+    void executorRefuses_submitAcceptedAndFallbackUsed() {
+        Executor refusing = r -> {
+            throw new RejectedExecutionException("full");
+        };
+        Scheduler s = Equinox.builder().predictor(new Recording(true, spec -> 40)).predictionExecutor(refusing)
+                .fallbackPredictor(new Recording(false, spec -> 5)).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        s.nextBatch();
+        assertEquals(5, h.predictedOutputTokens());
+    }
+
+    @Test
+    void predictions_aboveMaxOutput_clamped() {
+        Scheduler s = Equinox.builder().predictor(new Recording(false, spec -> 100_000)).build();
+        RequestHandle high = s.submit(RequestSpec.of("t", 2, 50)).orElseThrow();
+        s.nextBatch();
+        assertEquals(50, high.predictedOutputTokens());
+    }
+
+    @Test
+    void predictorReturnsNull_fallbackUsed() {
+        Predictor nullAnswer = new Predictor() {
+            @Override
+            public String name() {
+                return "null";
+            }
+
+            @Override
+            public Prediction predict(RequestSpec request) {
+                return null; // breaks the SPI contract: treated as a failure
+            }
+        };
+        Scheduler s = Equinox.builder().predictor(nullAnswer).fallbackPredictor(new Recording(false, spec -> 6)).build();
+        RequestHandle h = s.submit(RequestSpec.of("t", 2, 50)).orElseThrow();
+        s.nextBatch();
+        assertEquals(6, h.predictedOutputTokens());
+    }
+
+    @Test
+    void observe_finishedRequests_actualLengthFedBackAbortsNot() {
+        Recording p = new Recording(false, spec -> 2);
+        Scheduler s = Equinox.builder().predictor(p).build();
+        RequestHandle stop = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        RequestHandle aborted = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
+        RequestHandle length = s.submit(RequestSpec.of("t", 4, 3)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN);
+        Batch b = s.nextBatch();
+        b.reportById(stop.id(), 1, FinishReason.STOP);
+        b.reportById(aborted.id(), 0, FinishReason.ABORT);
+        s.complete(b, 1, Double.NaN);
+        s.complete(s.nextBatch(), 1, Double.NaN);
+        assertEquals(RequestStatus.FINISHED, length.status());
+        assertEquals(List.of(2, 3), p.observed);
+        assertNotEquals(RequestStatus.FINISHED, aborted.status());
+    }
+}

@@ -1,0 +1,106 @@
+package dev.equinox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Tenants registered with weights, updated at run time from any thread; the policy charges per unit of weight. */
+class TenantRegistrationTest {
+
+    private static void step(Scheduler s) {
+        s.complete(s.nextBatch(), 1, Double.NaN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0, -1, Double.NaN, Double.POSITIVE_INFINITY})
+    void registerTenant_badWeight_throwsNamingTenantAndWeight(double w) {
+        Scheduler s = Equinox.builder().build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.registerTenant("acme", w));
+        assertTrue(e.getMessage().contains("acme") && e.getMessage().contains(String.valueOf(w)), e.getMessage());
+    }
+
+    @Test
+    void registerTenant_blankOrNullId_throws() {
+        Scheduler s = Equinox.builder().build();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.registerTenant(" ", 1)).getMessage().contains("' '"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.registerTenant(null, 1)).getMessage().contains("null"));
+    }
+
+    @Test
+    void weights_registered_chargesDividedByWeight() {
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).build();
+        DefaultScheduler d = (DefaultScheduler) s;
+        s.registerTenant("light", 1);
+        s.registerTenant("heavy", 4);
+        s.submit(RequestSpec.of("light", 100, 10)).orElseThrow();
+        s.submit(RequestSpec.of("heavy", 100, 10)).orElseThrow();
+        step(s);
+        assertEquals(100, d.counter("light"), 1e-9);
+        assertEquals(25, d.counter("heavy"), 1e-9);
+    }
+
+    @Test
+    void weights_updatedAtRunTimeFromAnotherThread_appliedFromTheNextStep() throws Exception {
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).build();
+        DefaultScheduler d = (DefaultScheduler) s;
+        s.registerTenant("a", 1);
+        s.submit(RequestSpec.of("a", 100, 50)).orElseThrow();
+        step(s);
+        assertEquals(100, d.counter("a"), 1e-9);
+        step(s); // one decode at weight 1: +2
+        assertEquals(102, d.counter("a"), 1e-9);
+        Thread t = new Thread(() -> s.registerTenant("a", 2));
+        t.start();
+        t.join();
+        step(s); // one decode at weight 2: +1
+        assertEquals(103, d.counter("a"), 1e-9);
+        s.submit(RequestSpec.of("a", 100, 50)).orElseThrow();
+        step(s); // the running request decodes (+2 / 2) and the new one is admitted (+100 / 2)
+        assertEquals(103 + 1 + 50, d.counter("a"), 1e-9);
+    }
+
+    @Test
+    void registerTenant_autoCreatedTenant_weightUpdated() {
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).build();
+        DefaultScheduler d = (DefaultScheduler) s;
+        s.submit(RequestSpec.of("walk-in", 10, 10)).orElseThrow(); // created with weight 1
+        s.registerTenant("walk-in", 5);
+        step(s);
+        assertEquals(2, d.counter("walk-in"), 1e-9);
+    }
+
+    @Test
+    void tenantIndex_denseAndStable() {
+        Scheduler s = Equinox.builder().build();
+        s.registerTenant("x", 1);
+        RequestHandle y = s.submit(RequestSpec.of("y", 1, 1)).orElseThrow();
+        RequestHandle x = s.submit(RequestSpec.of("x", 1, 1)).orElseThrow();
+        RequestHandle y2 = s.submit(RequestSpec.of("y", 1, 1)).orElseThrow();
+        assertEquals(0, x.tenantIndex());
+        assertEquals(1, y.tenantIndex());
+        assertEquals(1, y2.tenantIndex());
+    }
+
+    @Test
+    void weights_continuouslyBacklogged_admissionsFollowWeights() {
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).maxRunning(1).tokenBudget(64).chunkSize(64).build();
+        s.registerTenant("one", 1);
+        s.registerTenant("three", 3);
+        for (int i = 0; i < 200; i++) {
+            s.submit(RequestSpec.of("one", 10, 1)).orElseThrow();
+            s.submit(RequestSpec.of("three", 10, 1)).orElseThrow();
+        }
+        int[] served = new int[2];
+        for (int i = 0; i < 200; i++) {
+            Batch b = s.nextBatch();
+            served[b.request(0).tenant().equals("one") ? 0 : 1]++;
+            s.complete(b, 1, Double.NaN);
+        }
+        assertEquals(50, served[0], 1);
+        assertEquals(150, served[1], 1);
+    }
+}
