@@ -490,11 +490,18 @@ final class DefaultScheduler implements Scheduler {
 
     private void closePredictor() {
         if (predictorClosed.compareAndSet(false, true)) {
-            try {
-                predictor.close();
-            } catch (RuntimeException e) {
-                LOG.warn("closing predictor {} failed", predictor.name(), e);
+            closeQuietly(predictor);
+            if (fallback != predictor) {
+                closeQuietly(fallback);
             }
+        }
+    }
+
+    private static void closeQuietly(Predictor p) {
+        try {
+            p.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing predictor {} failed", p.name(), e);
         }
     }
 

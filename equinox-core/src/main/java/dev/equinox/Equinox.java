@@ -153,7 +153,7 @@ public final class Equinox {
 
     /**
      * The predictor used while the main one's prediction is not ready or failed; must not be blocking; default
-     * {@link Predictors#maxTokens()}.
+     * {@link Predictors#maxTokens()}. The scheduler closes it with the main predictor.
      */
     public Equinox fallbackPredictor(Predictor p) {
         requireUnset("fallbackPredictor", fallbackPredictor == null);

@@ -295,6 +295,34 @@ class SchedulerCloseTest {
         }
     }
 
+    @Test
+    void close_fallbackPredictor_closedOnceWithTheMainOne() {
+        List<String> closed = new ArrayList<>();
+        Scheduler s = Equinox.builder().predictor(closing("main", closed)).fallbackPredictor(closing("fallback", closed)).build();
+        s.close();
+        s.close();
+        assertEquals(List.of("main", "fallback"), closed);
+    }
+
+    private static Predictor closing(String name, List<String> closed) {
+        return new Predictor() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Prediction predict(RequestSpec request) {
+                return Prediction.ofTokens(1);
+            }
+
+            @Override
+            public void close() {
+                closed.add(name);
+            }
+        };
+    }
+
     private static void await(CountDownLatch l) {
         try {
             if (!l.await(20, TimeUnit.SECONDS)) {

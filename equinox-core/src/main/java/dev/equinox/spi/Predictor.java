@@ -10,7 +10,9 @@ import dev.equinox.RequestSpec;
  * fallback predictor's value.
  *
  * <p>Implementations must be deterministic for a given input and state. {@link #observe} feeds back the true
- * output length when a request finishes; it is called on the engine thread.
+ * output length when a request finishes; it is called on the engine thread. A {@linkplain #isBlocking() blocking}
+ * predictor's {@link #predict} runs on the prediction executor, so it may run concurrently with {@link #observe}:
+ * a blocking predictor that keeps state must make the two safe together.
  */
 public interface Predictor extends AutoCloseable {
 
