@@ -3,39 +3,27 @@ package dev.equinox;
 import dev.equinox.spi.EngineCostModel;
 import java.util.Arrays;
 
-/**
- * Equinox's holistic fairness (arXiv 2508.16646), as this project defines it in {@code docs/fairness.md}:
- *
- * <p><b>User Fairness Counter</b>: tokens delivered, weighted (w_p, w_q) and discounted by how late they came,
- * per unit of tenant weight: UFC_i += (w_p p + w_q o) q / w_i with q = L* / max(L*, L), L the user-perceived
- * latency and L* the idle-engine latency from the {@link EngineCostModel}. Charged on prediction at admission
- * (predicted o and q), per step for tokens beyond the prediction, and settled with the measured values when the
- * request ends.
- *
- * <p><b>Resource Fairness Counter</b>: utilization-weighted GPU-seconds. Each step's duration T x utilization u
- * is split among its entries in proportion to their modelled cost (prefill chunk or decode token, from the cost
- * model) and charged to their tenants per unit of weight. Predicted GPU-seconds are charged at admission and
- * consumed by the per-step charges; what is left is refunded at the end. Recomputation after a preemption is
- * the operator's cost, charged to nobody.
- *
- * <p><b>Selection</b>: HF_i = alpha UFC_i / mean_A(UFC) + beta RFC_i / mean_A(RFC) over the backlogged tenants
- * A; the candidates are those within delta of the smallest HF; among their queue heads the one with the least
- * predicted remaining work (prompt + predicted output: the least budget and KV per token delivered, the
- * shortest time to first token) is admitted, ties to the lower HF. With delta = 0 this is lowest-HF-first.
- * Counter lifting applies to both counters, as in VTC. Victim: the running request of the tenant with the
- * highest HF (ties: latest admitted).
- *
- * <p>Cost: one pass over the active tenants per admission (means, minimum, candidates), no allocation.
- */
+/** EXPERIMENTAL variant switchboard (not for commit). */
 final class HolisticPolicy extends BasePolicy {
+    static final String NORM = System.getProperty("eq.norm", "mean"); // mean | typ | max
+    static final String Q = System.getProperty("eq.q", "arrival"); // arrival | head | none
+    static final String EFF = System.getProperty("eq.eff", "work"); // work | prompt | none
+    static final double QMIN = Double.parseDouble(System.getProperty("eq.qmin", "0"));
+    static final double TYP_A = Double.parseDouble(System.getProperty("eq.typa", "0.02"));
+    static final boolean RFCK = Boolean.getBoolean("eq.rfck"); // calibrate predicted GPU-seconds by measured/modelled
+
     private final double alpha;
     private final double beta;
     private final double delta;
     private double[] ufc = new double[16];
     private double[] rfc = new double[16];
     private double[] hf = new double[16];
+    private long[] headSince = new long[16];
     private double meanStepSeconds = Double.NaN;
     private double meanUtil = 1.0;
+    private double gpuPerModelled = 1.0;
+    private double uTyp = Double.NaN;
+    private double rTyp = Double.NaN;
     private double victimRatio;
 
     HolisticPolicy(double alpha, double beta, double delta) {
@@ -61,6 +49,7 @@ final class HolisticPolicy extends BasePolicy {
             ufc = Arrays.copyOf(ufc, n);
             rfc = Arrays.copyOf(rfc, n);
             hf = Arrays.copyOf(hf, n);
+            headSince = Arrays.copyOf(headSince, n);
         }
     }
 
@@ -72,6 +61,7 @@ final class HolisticPolicy extends BasePolicy {
     @Override
     public void onBacklogged(int tenant) {
         ensure(tenant);
+        headSince[tenant] = view.nowNanos();
         double minU = Double.POSITIVE_INFINITY;
         double minR = Double.POSITIVE_INFINITY;
         for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
@@ -87,31 +77,51 @@ final class HolisticPolicy extends BasePolicy {
         }
     }
 
-    /** Fills hf[] for the active tenants and returns the minimum. */
+    @Override
+    public void onPreempted(RequestHandle r) {
+        headSince[r.tenantIndex()] = view.nowNanos();
+    }
+
     private double scoreActive() {
         int n = view.activeTenantCount();
-        double sumU = 0;
-        double sumR = 0;
+        if (NORM.equals("mean")) {
+            double sumU = 0;
+            double sumR = 0;
+            for (int i = 0; i < n; i++) {
+                int t = view.activeTenant(i);
+                sumU += ufc[t];
+                sumR += rfc[t];
+            }
+            double ku = sumU > 0 ? alpha * n / sumU : 0;
+            double kr = sumR > 0 ? beta * n / sumR : 0;
+            double min = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                int t = view.activeTenant(i);
+                double s = ku * ufc[t] + kr * rfc[t];
+                hf[t] = s;
+                min = Math.min(min, s);
+            }
+            return min;
+        }
+        double minU = Double.POSITIVE_INFINITY;
+        double minR = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             int t = view.activeTenant(i);
-            sumU += ufc[t];
-            sumR += rfc[t];
+            minU = Math.min(minU, ufc[t]);
+            minR = Math.min(minR, rfc[t]);
         }
-        double ku = sumU > 0 ? alpha * n / sumU : 0;
-        double kr = sumR > 0 ? beta * n / sumR : 0;
+        double ku = uTyp > 0 ? alpha / uTyp : 0;
+        double kr = rTyp > 0 ? beta / rTyp : 0;
         double min = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             int t = view.activeTenant(i);
-            double s = ku * ufc[t] + kr * rfc[t];
+            double s = ku * (ufc[t] - minU) + kr * (rfc[t] - minR);
             hf[t] = s;
-            if (s < min) {
-                min = s;
-            }
+            min = Math.min(min, s);
         }
         return min;
     }
 
-    /** The HF score of tenant {@code t} against the current active set (tests and metrics). */
     double score(int t) {
         scoreActive();
         return hf[t];
@@ -131,7 +141,16 @@ final class HolisticPolicy extends BasePolicy {
                 continue;
             }
             Req h = (Req) view.head(t);
-            long work = (long) h.prompt() + Math.max(1, h.predicted - h.generated);
+            long work;
+            if (EFF.equals("work")) {
+                work = (long) h.prompt() + Math.max(1, h.predicted - h.generated);
+            } else if (EFF.equals("prompt")) {
+                work = (long) h.prompt() + h.generated;
+            } else if (EFF.equals("oldest")) {
+                work = h.queuedAt;
+            } else {
+                work = 0;
+            }
             if (delta == 0) {
                 work = 0;
             }
@@ -142,6 +161,11 @@ final class HolisticPolicy extends BasePolicy {
             }
         }
         return best;
+    }
+
+    private double qAt(Req q, double idle, double latency) {
+        double v = idle > 0 && latency > idle ? idle / latency : 1.0;
+        return Math.max(QMIN, v);
     }
 
     @Override
@@ -157,22 +181,37 @@ final class HolisticPolicy extends BasePolicy {
         int pred = Math.max(1, q.predicted);
         double idle = m.idleLatencySeconds(prompt, pred);
         double qhat = 1.0;
-        if (idle > 0) {
-            double waited = (view.nowNanos() - q.queuedAt) / 1e9;
-            double slowdown = 1.0;
-            double idleDecode = m.stepSeconds(0, 0, 1, prompt + pred / 2);
-            if (!Double.isNaN(meanStepSeconds) && idleDecode > 0) {
-                slowdown = Math.max(1.0, meanStepSeconds / idleDecode);
+        long now = view.nowNanos();
+        if (Q.equals("arrival")) {
+            if (idle > 0) {
+                double waited = (now - q.queuedAt) / 1e9;
+                double slowdown = 1.0;
+                double idleDecode = m.stepSeconds(0, 0, 1, prompt + pred / 2);
+                if (!Double.isNaN(meanStepSeconds) && idleDecode > 0) {
+                    slowdown = Math.max(1.0, meanStepSeconds / idleDecode);
+                }
+                double expected = waited + idle * slowdown;
+                qhat = Math.max(QMIN, idle / Math.max(idle, expected));
             }
-            double expected = waited + idle * slowdown;
-            qhat = idle / Math.max(idle, expected);
+        } else if (Q.equals("head")) {
+            double hw = (now - Math.max(headSince[t], q.queuedAt)) / 1e9;
+            q.expQ = hw;
+            qhat = qAt(q, idle, idle + hw);
         }
+        headSince[t] = now;
         double u = (view.promptTokenWeight() * prompt + view.outputTokenWeight() * pred) * qhat;
         ufc[t] += u / w;
         q.scratch0 = u;
-        double gpuSeconds = (m.prefillCost(prompt, prompt) + pred * m.decodeCost(prompt + pred / 2)) * meanUtil;
+        double gpuSeconds = (m.prefillCost(prompt, prompt) + pred * m.decodeCost(prompt + pred / 2)) * (RFCK ? gpuPerModelled : meanUtil);
         rfc[t] += gpuSeconds / w;
         q.scratch1 = gpuSeconds;
+        if (NORM.equals("max")) {
+            uTyp = Double.isNaN(uTyp) ? u : Math.max(uTyp, u);
+            rTyp = Double.isNaN(rTyp) ? gpuSeconds : Math.max(rTyp, gpuSeconds);
+        } else {
+            uTyp = Double.isNaN(uTyp) ? u : uTyp + TYP_A * (u - uTyp);
+            rTyp = Double.isNaN(rTyp) ? gpuSeconds : rTyp + TYP_A * (gpuSeconds - rTyp);
+        }
     }
 
     @Override
@@ -190,6 +229,9 @@ final class HolisticPolicy extends BasePolicy {
             total += entryCost(b, i, m);
         }
         double gpu = seconds * util;
+        if (total > 0) {
+            gpuPerModelled += 0.1 * (gpu / total - gpuPerModelled);
+        }
         double wq = view.outputTokenWeight();
         for (int i = 0; i < n; i++) {
             Req r = (Req) b.request(i);
@@ -226,8 +268,15 @@ final class HolisticPolicy extends BasePolicy {
         EngineCostModel m = view.costModel();
         int out = Math.max(1, q.generated);
         double idle = m.idleLatencySeconds(q.prompt(), out);
-        double latency = (view.nowNanos() - q.queuedAt) / 1e9;
-        double qual = idle > 0 && latency > idle ? idle / latency : 1.0;
+        double qual;
+        if (Q.equals("arrival")) {
+            double latency = (view.nowNanos() - q.queuedAt) / 1e9;
+            qual = Math.max(QMIN, idle > 0 && latency > idle ? idle / latency : 1.0);
+        } else if (Q.equals("head")) {
+            qual = qAt(q, idle, idle + q.expQ);
+        } else {
+            qual = 1.0;
+        }
         double target = (view.promptTokenWeight() * q.prompt() + view.outputTokenWeight() * q.generated) * qual;
         ufc[t] += (target - q.scratch0) / w;
         q.scratch0 = target;
@@ -246,7 +295,6 @@ final class HolisticPolicy extends BasePolicy {
         return alpha * ufc[t] + beta * rfc[t] * victimRatio;
     }
 
-    /** Scale that puts RFC on UFC's scale for victim ranking (the HF normalisation without the active set). */
     private double ratio() {
         double su = 0;
         double sr = 0;
