@@ -31,7 +31,7 @@ final class AdaptiveBatching {
     private int cap;
 
     AdaptiveBatching(boolean enabled, int maxBudget, int maxCap, int minBudget, double targetSeconds, EngineCostModel model) {
-        this.enabled = enabled && !"off".equals(System.getProperty("eq.adaptive")); // EXPERIMENT
+        this.enabled = enabled;
         this.maxBudget = maxBudget;
         this.maxCap = maxCap;
         this.minBudget = Math.max(1, minBudget);

@@ -38,7 +38,6 @@ final class Req implements RequestHandle {
     Req next;
     double scratch0;
     double scratch1;
-    double expQ; // EXPERIMENT
     long queuedAt = -1;
     long firstScheduledAt = -1;
     long firstTokenAt = -1;
