@@ -14,6 +14,9 @@ import dev.equinox.spi.SchedulingPolicy;
  * In step 7 the second has 12 tokens computed and needs a fourth block while none is free, so the policy picks a
  * victim between the first (admitted earlier, larger charges) and the second (the needy one, admitted last). The
  * victim is recomputed once the other has finished; the run continues until both have finished.
+ *
+ * <p>{@link #run(SchedulingPolicy, int, int)} with predictions (1, 8) instead makes the first the needy one: it
+ * reserves 5 blocks, the second 4, and in step 6 the first needs a sixth.
  */
 final class PreemptionScenario {
     final PolicyHarness h;
@@ -26,15 +29,18 @@ final class PreemptionScenario {
         this.second = second;
     }
 
+    /** The scenario where the second request (admitted last) is the one that needs memory. */
     static PreemptionScenario run(SchedulingPolicy policy) {
-        return run(policy, PolicyHarness.PROPORTIONAL);
+        return run(policy, 8, 1);
     }
 
-    static PreemptionScenario run(SchedulingPolicy policy, dev.equinox.spi.EngineCostModel model) {
-        PolicyHarness h = new PolicyHarness(policy, model, b -> b.tokenBudget(4096).chunkSize(4096).maxRunning(64).kvCache(9, 4));
-        RequestHandle a = h.submit("a", 16, 8, 10);
+    /** The scenario with the given predicted outputs of the first and the second request. */
+    static PreemptionScenario run(SchedulingPolicy policy, int firstPredicted, int secondPredicted) {
+        PolicyHarness h = new PolicyHarness(policy, PolicyHarness.PROPORTIONAL,
+                b -> b.tokenBudget(4096).chunkSize(4096).maxRunning(64).kvCache(9, 4));
+        RequestHandle a = h.submit("a", 16, firstPredicted, 10);
         h.step();
-        RequestHandle b = h.submit("b", 8, 1, 12);
+        RequestHandle b = h.submit("b", 8, secondPredicted, 12);
         h.runUntilIdle(100);
         if (a.status() != RequestStatus.FINISHED || b.status() != RequestStatus.FINISHED) {
             throw new AssertionError("scenario did not finish: " + a + ", " + b);
