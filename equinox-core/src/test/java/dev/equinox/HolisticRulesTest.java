@@ -28,7 +28,8 @@ class HolisticRulesTest {
         h.submit("a", 100, 10, 10);
         h.scheduler.nextBatch();
         assertEquals(100 + 2 * 10, h.counter("a"), EPS, "UFC: w_p x 100 + w_q x 10 predicted");
-        assertEquals(0.100 + 10 * 0.004, h.resourceCounter("a"), GPU_EPS, "RFC: prefill 100 ms + 10 decodes x 4 ms");
+        assertEquals(0.100 + 9 * 0.004, h.resourceCounter("a"), GPU_EPS,
+                "RFC: prefill 100 ms (it yields token 1) + 9 decodes x 4 ms");
     }
 
     @Test
@@ -37,8 +38,7 @@ class HolisticRulesTest {
         h.submit("a", 100, 10, 10);
         h.runUntilIdle(20);
         assertEquals(120, h.counter("a"), EPS);
-        // the first token comes from the prefill: 9 decodes ran, the tenth predicted one is refunded
-        assertEquals(0.100 + 9 * 0.004, h.resourceCounter("a"), GPU_EPS);
+        assertEquals(0.100 + 9 * 0.004, h.resourceCounter("a"), GPU_EPS, "the prepayment was spent exactly");
     }
 
     @Test
@@ -48,10 +48,10 @@ class HolisticRulesTest {
         h.step(); // token 1
         h.step(); // token 2
         assertEquals(104, h.counter("a"), EPS);
-        assertEquals(0.108, h.resourceCounter("a"), GPU_EPS, "prepaid 100 + 2 x 4 ms, used 100 + 4 ms");
+        assertEquals(0.104, h.resourceCounter("a"), GPU_EPS, "prepaid 100 + 1 x 4 ms, all used");
         h.step(); // token 3: beyond the prediction
         assertEquals(106, h.counter("a"), EPS);
-        assertEquals(0.108, h.resourceCounter("a"), GPU_EPS, "used 100 + 2 x 4 ms: the prepayment is spent");
+        assertEquals(0.108, h.resourceCounter("a"), GPU_EPS, "a second decode: 4 ms beyond the prepayment");
         h.step(); // token 4
         assertEquals(0.112, h.resourceCounter("a"), GPU_EPS);
         h.runUntilIdle(20);
@@ -65,7 +65,7 @@ class HolisticRulesTest {
         h.submit("a", 100, 20, 10);
         h.step();
         assertEquals(140, h.counter("a"), EPS);
-        assertEquals(0.180, h.resourceCounter("a"), GPU_EPS);
+        assertEquals(0.100 + 19 * 0.004, h.resourceCounter("a"), GPU_EPS);
         h.runUntilIdle(20);
         assertEquals(120, h.counter("a"), EPS, "10 unused tokens x w_q refunded");
         assertEquals(0.136, h.resourceCounter("a"), GPU_EPS);
@@ -90,8 +90,8 @@ class HolisticRulesTest {
         h.submit("b", 100, 10, 10);
         h.step(); // both prefills: 200 ms measured = modelled, 100 ms each
         h.step(); // one decode each: 10 + 2 x 4 = 18 ms measured, 9 ms each
-        // both still within their prepayment of 140 ms
-        assertEquals(0.140, h.resourceCounter("a"), GPU_EPS);
+        // both still within their prepayment of 100 + 9 x 4 = 136 ms
+        assertEquals(0.136, h.resourceCounter("a"), GPU_EPS);
         h.runUntilIdle(20);
         // 9 decode steps of 18 ms shared by the two: 81 ms each, on top of the 100 ms prefill
         assertEquals(0.100 + 9 * 0.009, h.resourceCounter("a"), GPU_EPS);
@@ -101,13 +101,17 @@ class HolisticRulesTest {
         double k = 2.25 - 1.25 * Math.pow(0.9, 9);
         h.submit("c", 50, 5, 5);
         h.scheduler.nextBatch();
-        assertEquals((0.050 + 5 * 0.004) * k, h.resourceCounter("c"), GPU_EPS);
+        assertEquals((0.050 + 4 * 0.004) * k, h.resourceCounter("c"), GPU_EPS);
     }
 
     /**
      * a and b each have two requests; two may run. Step 1 admits b0 (no charge yet, so all scores are 0 and the
      * smaller head wins), then a0 (b is now one largest-request ahead). b0 ends in its prefill with 1 of 10
      * predicted tokens.
+     *
+     * <p>Charges: b0 UFC 40 + 20 = 60, RFC 40 + 9 x 4 = 76 ms; the largest so far, so H_b = 0.7 + 0.3 = 1. a0 UFC
+     * 120, RFC 136 ms; the new largest, so H_a = 1. b0's settlement refunds 9 tokens (18) and the 36 ms of decodes
+     * it did not run, at the scales of that moment: H_b = 1 - 0.7 x 18 / 120 - 0.3 x 0.036 / 0.136.
      */
     private static PolicyHarness twoTenants(double delta) {
         PolicyHarness h = new PolicyHarness(Policies.equinox(0.7, 0.3, delta), PolicyHarness.PROPORTIONAL,
@@ -125,21 +129,19 @@ class HolisticRulesTest {
     @Test
     void score_afterCharges_normalisedByLargestRequestRelativeToMinimum() {
         PolicyHarness h = twoTenants(0.1);
-        // a0: UFC 100 + 20 = 120, RFC 100 + 40 = 140 ms (the largest request so far: U = 120, R = 0.14)
-        // b0: UFC 40 + 20 - 2 x 9 refunded = 42; RFC 40 + 40 ms prepaid, 40 ms used: 0.04
         assertEquals(120, h.counter("a"), EPS);
-        assertEquals(42, h.counter("b"), EPS);
-        assertEquals(0.140, h.resourceCounter("a"), GPU_EPS);
-        assertEquals(0.040, h.resourceCounter("b"), GPU_EPS);
+        assertEquals(42, h.counter("b"), EPS, "60 - 2 x 9 refunded");
+        assertEquals(0.136, h.resourceCounter("a"), GPU_EPS);
+        assertEquals(0.040, h.resourceCounter("b"), GPU_EPS, "its prefill only");
         HolisticPolicy p = (HolisticPolicy) h.policy;
-        double expected = 0.7 * (120 - 42) / 120.0 + 0.3 * (0.140 - 0.040) / 0.140;
-        assertEquals(expected, p.score(h.index("a")), 1e-6);
+        double hb = 1 - 0.7 * 18 / 120 - 0.3 * 0.036 / 0.136;
+        assertEquals(1 - hb, p.score(h.index("a")), 1e-6, "0.184: a is that much of a largest request ahead");
         assertEquals(0, p.score(h.index("b")), EPS, "the least served tenant scores 0");
     }
 
     @Test
     void selectTenant_outsideDelta_lowestScoreWinsOverSmallerHead() {
-        PolicyHarness h = twoTenants(0.1); // a scores 0.669 > 0 + 0.1
+        PolicyHarness h = twoTenants(0.1); // a scores 0.184 > 0 + 0.1
         Batch s = h.step();
         assertTrue(PolicyHarness.contains(s, h.handles.get(3)), "b1 (b scores 0) although a1 is smaller");
         assertFalse(PolicyHarness.contains(s, h.handles.get(1)));
@@ -147,7 +149,7 @@ class HolisticRulesTest {
 
     @Test
     void selectTenant_withinDelta_leastPredictedWorkWins() {
-        PolicyHarness h = twoTenants(1.0); // a scores 0.669 <= 0 + 1.0: both are candidates
+        PolicyHarness h = twoTenants(1.0); // a scores 0.184 <= 0 + 1.0: both are candidates
         Batch s = h.step();
         assertTrue(PolicyHarness.contains(s, h.handles.get(1)), "a1 (12 tokens of work) before b1 (210)");
         assertFalse(PolicyHarness.contains(s, h.handles.get(3)));
@@ -174,19 +176,20 @@ class HolisticRulesTest {
                 b -> b.maxRunning(1).tokenBudget(4096).chunkSize(4096).kvCache(4096, 16));
         h.submit("a", 100, 10, 10);
         h.submit("a", 100, 10, 10);
-        h.step(); // a0 runs: UFC 120, RFC 0.14; a1 waits
+        h.step(); // a0 runs: UFC 120, RFC 136 ms, H 1; a1 waits
         h.submit("b", 10, 1, 1);
         h.step(); // b backlogged behind a: lifted to a's counters; not admitted (one may run)
         assertEquals(120, h.counter("b"), EPS);
-        assertEquals(0.140, h.resourceCounter("b"), GPU_EPS);
+        assertEquals(0.136, h.resourceCounter("b"), GPU_EPS);
         assertEquals(0, ((HolisticPolicy) h.policy).score(h.index("b")), EPS);
     }
 
     @Test
     void selectVictim_memoryRunsOut_tenantWithHighestScorePreempted() {
         PreemptionScenario s = PreemptionScenario.run(Policies.equinox());
-        // a was admitted first and b is the one that needs memory: the victim is a because its HF is higher
-        // (UFC 32 vs 18, RFC 48 vs 24 ms when b needs its fourth block), not because of admission order
+        // a was admitted first and b is the one that needs memory: the victim is a because its H is higher (a's
+        // single charge set both scales: 1; b: 0.7 x (10 + 8) / 32 + 0.3 x (8 + 16 ms) / 44 ms = 0.56), not
+        // because of admission order
         assertEquals(s.first, s.victim());
     }
 
@@ -196,8 +199,8 @@ class HolisticRulesTest {
         assertEquals(s.first, s.victim());
         assertEquals(16 + 2 * 10, s.h.counter("a"), EPS, "prompt and 10 tokens, each once");
         assertEquals(8 + 2 * 12, s.h.counter("b"), EPS);
-        // a: prefill 16 ms, decodes of tokens 2..6 and 8..10; the recomputing prefill (16 + 6 tokens, which
-        // yields token 7) is charged to nobody
+        // a: prefill 16 ms, decodes of tokens 2..6 and 8..10 (4 ms beyond its prepaid 16 + 7 x 4 ms); the
+        // recomputing prefill (16 + 6 tokens, which yields token 7) is charged to nobody
         assertEquals(0.016 + 8 * 0.004, s.h.resourceCounter("a"), GPU_EPS);
         assertEquals(0.008 + 11 * 0.004, s.h.resourceCounter("b"), GPU_EPS);
     }
