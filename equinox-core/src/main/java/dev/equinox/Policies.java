@@ -7,9 +7,11 @@ import dev.equinox.spi.SchedulingPolicy;
  * state and serves one scheduler).
  */
 public final class Policies {
-    /** Holistic defaults reported by the Equinox paper. */
+    /** Weight of the User Fairness Counter in the holistic score; the Equinox paper's default. */
     public static final double DEFAULT_ALPHA = 0.7;
+    /** Weight of the Resource Fairness Counter in the holistic score; the Equinox paper's default. */
     public static final double DEFAULT_BETA = 0.3;
+    /** Width of the candidate window, in units of the largest request seen; the Equinox paper's default value. */
     public static final double DEFAULT_DELTA = 0.1;
 
     private Policies() {
@@ -35,13 +37,19 @@ public final class Policies {
         return new VtcPolicy(true);
     }
 
-    /** Equinox's holistic policy with alpha = 0.7, beta = 0.3, delta = 0.1. */
+    /** Equinox's holistic policy with alpha = 0.7, beta = 0.3, delta = 0.1 (see {@link #equinox(double, double, double)}). */
     public static SchedulingPolicy equinox() {
         return equinox(DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_DELTA);
     }
 
     /**
-     * Equinox's holistic policy: HF = alpha UFC/mean + beta RFC/mean; candidates within delta of the minimum.
+     * Equinox's holistic policy. Every charge moves a tenant's holistic counter by alpha x weighted tokens / U +
+     * beta x GPU-seconds / R (U, R: the largest single-request charges seen so far), per unit of tenant weight;
+     * tokens and GPU-seconds are charged on prediction at admission and settled as the request runs and ends. The
+     * tenants whose counter is within {@code delta} of the smallest among the backlogged ones are candidates, and
+     * the candidate head with the least predicted work is admitted ({@code delta = 0}: lowest counter first). Two
+     * continuously backlogged tenants stay within delta + 1 largest request of each other when charges are exact.
+     * The formulas, the decisions behind them and measurements are in {@code docs/fairness.md}.
      *
      * @throws IllegalArgumentException unless alpha, beta >= 0 with alpha + beta = 1 and delta >= 0
      */

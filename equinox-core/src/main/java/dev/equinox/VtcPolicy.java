@@ -16,10 +16,18 @@ import java.util.Arrays;
  * <li>selection: the backlogged tenant with the smallest counter (ties: the tenant seen first) offers its
  * queue head; batch formation stops at the first head that does not fit.</li>
  * </ul>
- * With {@code predicted}, the length-prediction variant: prompt plus predicted output charged at admission,
- * only tokens beyond the prediction charged per step, the unused prediction refunded at finish.
- * A preempted request is never charged twice: re-admission charges nothing. Victim: the running request of the
- * tenant with the largest counter (ties: latest admitted).
+ * With {@code predicted}, the length-prediction variant ({@code vtc_pred_len_req_queue.py}): prompt plus
+ * predicted output p charged at admission; a decode step is charged w_q when the request had already produced
+ * more than p tokens before it (the artifact charges before the step); after a step in which a request finished,
+ * every token-producing request of the batch that is now past p is charged w_q once more; the unused prediction
+ * is refunded at finish. A request that finishes past its prediction is thus charged exactly its n - p extra
+ * tokens; the one over-charge the artifact has, for a request past its prediction in a step where another
+ * finished, is kept.
+ *
+ * <p>Preemption is not in the artifact; here a preempted request is never charged twice: re-admission charges
+ * nothing, the recomputed prefill is not charged, and the token that prefill yields is charged like a decode
+ * (unless it is the request's first). Victim: the running request of the tenant with the largest counter (ties:
+ * latest admitted).
  */
 final class VtcPolicy extends BasePolicy {
     private final boolean predicted;
@@ -99,21 +107,22 @@ final class VtcPolicy extends BasePolicy {
             if (b.finishReason(i) != FinishReason.NONE) {
                 anyFinished = true;
             }
-            if (b.isPrefill(i)) {
+            // a decode; or, after a preemption, the recomputing prefill that yields a later token (never the first)
+            boolean outputStep = !b.isPrefill(i) || (b.produced(i) > 0 && r.generatedTokens() > 1);
+            if (!outputStep) {
                 continue;
             }
-            int t = r.tenantIndex();
-            if (!predicted) {
+            // the artifact charges before the step, so the prediction variant tests the count before this token
+            if (!predicted || r.generatedTokens() - b.produced(i) > view.scratch(r, 0)) {
+                int t = r.tenantIndex();
                 c[t] += wq / view.weight(t);
-            } else if (r.generatedTokens() > view.scratch(r, 0)) {
-                c[t] += wq / view.weight(t);
-                view.setScratch(r, 0, r.generatedTokens());
             }
         }
-        if (anyFinished && !predicted) {
+        if (anyFinished) {
             for (int i = 0, n = b.size(); i < n; i++) {
-                if (b.producesToken(i)) {
-                    int t = b.request(i).tenantIndex();
+                RequestHandle r = b.request(i);
+                if (b.producesToken(i) && (!predicted || r.generatedTokens() > view.scratch(r, 0))) {
+                    int t = r.tenantIndex();
                     c[t] += wq / view.weight(t);
                 }
             }

@@ -122,9 +122,69 @@ abstract class SchedulingPolicyConformanceTest {
     }
 
     @Test
-    void counters_unknownTenant_doNotThrow() {
+    void counters_unknownTenant_nan() {
         SchedulingPolicy p = newPolicy();
         Equinox.builder().policy(p).build();
-        Map.of(0, 1).forEach((k, v) -> p.counter(1000));
+        assertTrue(Double.isNaN(p.counter(1000)));
+        assertTrue(Double.isNaN(p.resourceCounter(1000)));
     }
+
+    @Test
+    void weightedTenants_threeWeights_sharesFollowWeights() {
+        Assumptions.assumeTrue(honoursWeights(), "this policy ignores tenant weights by design");
+        VirtualTicker ticker = new VirtualTicker();
+        Scheduler s = Equinox.builder().policy(newPolicy()).ticker(ticker).costModel(MODEL).tokenBudget(512)
+                .maxRunning(48).kvCache(3000, 16).predictor(Predictors.oracle()).build();
+        s.registerTenant("t0", 1);
+        s.registerTenant("t1", 2);
+        s.registerTenant("t2", 3);
+        TestEngine e = new TestEngine(s, ticker, MODEL, 512);
+        e.run(TestEngine.backlogged(200, new double[] {10, 10, 10}, 128, 64), 4000); // all three stay backlogged
+        double[] perWeight = {e.serviceByTenant.get("t0")[0], e.serviceByTenant.get("t1")[0] / 2, e.serviceByTenant.get("t2")[0] / 3};
+        double mean = (perWeight[0] + perWeight[1] + perWeight[2]) / 3;
+        for (int i = 0; i < 3; i++) {
+            assertTrue(Math.abs(perWeight[i] / mean - 1) < 0.1, "service per unit of weight " + java.util.Arrays.toString(perWeight));
+        }
+    }
+
+    /**
+     * Six tenants put 40 requests each in the queue at time 0 (t0's first, t5's last); every tenant must be admitted
+     * again within {@link #maxAdmissionGapSeconds()} of its previous admission (or of time 0) while it waits.
+     */
+    @Test
+    void manyTenants_burstAtTimeZero_admissionGapBounded() {
+        TestEngine e = engine(512, 2000, BatchingMode.STALL_FREE);
+        List<TestEngine.Arrival> w = new java.util.ArrayList<>();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int t = 0; t < 6; t++) {
+            for (int i = 0; i < 40; i++) {
+                int out = 1 + rnd.nextInt(200);
+                w.add(new TestEngine.Arrival(0, "t" + t, 1 + rnd.nextInt(300), out, out));
+            }
+        }
+        e.run(w, 200_000);
+        e.assertAllTerminal();
+        Map<String, List<Double>> admissions = new java.util.HashMap<>();
+        for (RequestHandle h : e.handles) {
+            admissions.computeIfAbsent(h.tenant(), k -> new java.util.ArrayList<>()).add(h.firstScheduledAtNanos() / 1e9);
+        }
+        for (Map.Entry<String, List<Double>> a : admissions.entrySet()) {
+            List<Double> times = a.getValue();
+            java.util.Collections.sort(times);
+            double previous = 0;
+            for (double x : times) {
+                assertTrue(x - previous <= maxAdmissionGapSeconds(), a.getKey() + " waited " + (x - previous) + " s for an admission");
+                previous = x;
+            }
+        }
+    }
+
+    /**
+     * Longest wait between two admissions of a backlogged tenant in {@link #manyTenants_burstAtTimeZero_admissionGapBounded}
+     * (the burst takes about 41 s; fair policies measured 2.8 to 5.0 s).
+     */
+    double maxAdmissionGapSeconds() {
+        return 8.0;
+    }
+
 }
