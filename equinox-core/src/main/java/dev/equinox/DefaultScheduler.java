@@ -635,6 +635,9 @@ final class DefaultScheduler implements Scheduler {
         if (r.status == RequestStatus.QUEUED && r.runIndex < 0 && r.tenant.activePos >= 0 && isQueued(r)) {
             dequeue(r);
             releasePermit(r);
+            if (r.firstScheduledAt >= 0) {
+                policy.onFinished(r); // put back after running: the policy charged it and settles (refunds) now
+            }
             terminate(r, RequestStatus.CANCELLED, FinishReason.ABORT);
         } else if (r.status == RequestStatus.RUNNING) {
             removeRunning(r);
@@ -840,6 +843,7 @@ final class DefaultScheduler implements Scheduler {
 
     /** Frees r's KV and puts it back first in its tenant's queue, keeping its produced tokens. */
     private void requeue(Req r) {
+        r.requeues++;
         removeRunning(r);
         r.computed = 0;
         r.prefillTarget = 0;

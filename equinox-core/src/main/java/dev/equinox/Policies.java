@@ -58,6 +58,20 @@ public final class Policies {
     }
 
     /**
+     * Equinox's holistic policy with the User Fairness Counter discounted by latency: when a request ends, its
+     * UFC charge is multiplied by q^gamma with q = L* / max(L*, L), L the latency from arrival and L* the
+     * idle-engine latency of the cost model. gamma = 0 is {@link #equinox(double, double, double)}; 1 is the
+     * project notes' definition. Off by default because, measured, the discount rewards the tenant whose own
+     * backlog makes it wait (docs/fairness.md).
+     *
+     * @throws IllegalArgumentException as {@link #equinox(double, double, double)}, or for a gamma that is not a
+     *                                  finite number >= 0
+     */
+    public static SchedulingPolicy equinox(double alpha, double beta, double delta, double gamma) {
+        return new HolisticPolicy(alpha, beta, delta, gamma);
+    }
+
+    /**
      * A policy by name: "fcfs", "priority", "vtc", "vtc-predict", "equinox".
      *
      * @throws IllegalArgumentException for an unknown name

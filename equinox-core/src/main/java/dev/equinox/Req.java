@@ -34,7 +34,7 @@ final class Req implements RequestHandle {
     int runIndex = -1;        // position in the running array, -1 if not running
     long kvCheckedStep = -1;  // last step whose KV growth check covered this request
     long admitSeq;            // admission order (latest admitted = largest)
-    boolean inputCharged;     // the policy has charged its prompt (never twice)
+    int requeues;             // times put back in its queue (preemption or failed step): its prefill then recomputes
     boolean promptCounted;    // prompt tokens counted in stats (never twice)
     Req prev;                 // tenant queue links
     Req next;

@@ -336,16 +336,18 @@ class EquinoxBuilderTest {
 
     @Test
     void costModelAndAdaptiveBatching_set_modelledStepTimeShrinksTheBudget() {
-        EngineCostModel slow = CostModels.linear(1.0, 0, 1.0, 0); // every step "takes" 2 s
-        Scheduler s = Equinox.builder().costModel(slow).adaptiveBatching(true, 0.1).tokenBudget(1000).maxRunning(100)
+        // 1 ms per prefill token and per decode: a step with ~1000 prefill tokens takes ~1 s, one with a single
+        // 100-token chunk ~0.1 s, so trimming the prefill budget can meet the 0.5 s target and the controller does
+        EngineCostModel perToken = CostModels.linear(0, 0.001, 0, 0.001);
+        Scheduler s = Equinox.builder().costModel(perToken).adaptiveBatching(true, 0.5).tokenBudget(1000).maxRunning(100)
                 .chunkSize(100).build();
-        Scheduler off = Equinox.builder().costModel(CostModels.linear(1.0, 0, 1.0, 0)).adaptiveBatching(false, 0.1)
+        Scheduler off = Equinox.builder().costModel(perToken).adaptiveBatching(false, 0.5)
                 .tokenBudget(1000).maxRunning(100).chunkSize(100).build();
         for (Scheduler x : List.of(s, off)) {
-            for (int i = 0; i < 20; i++) {
-                submit(x, "t", 10, 100);
+            for (int i = 0; i < 40; i++) {
+                submit(x, "t", 150, 100);
             }
-            for (int step = 0; step < 5; step++) {
+            for (int step = 0; step < 10; step++) {
                 x.complete(x.nextBatch(), 0, Double.NaN); // 0: the scheduler uses the cost model's step time
             }
         }

@@ -54,7 +54,8 @@ class FailedStepTest {
         assertEquals(10 + 2, again.tokenCount(0));
         assertEquals(20 + 2, again.tokenCount(1));
         s.complete(again, 1, Double.NaN);
-        assertEquals(12, d.counter("a"), 1e-9, "re-admission does not charge the prompt again");
+        // the prompt is not charged again; the recompute's new token (the third) is output and costs w_q like a decode
+        assertEquals(12 + 2, d.counter("a"), 1e-9, "re-admission does not charge the prompt again");
         assertEquals(3, a.generatedTokens(), "the recompute yields the next token");
         for (int i = 0; i < 10; i++) {
             Batch x = s.nextBatch();

@@ -206,11 +206,62 @@ class HolisticRulesTest {
     }
 
     @Test
+    void failedStep_recomputingPrefill_chargedToNobody() {
+        PolicyHarness h = harness();
+        h.submit("a", 100, 10, 10);
+        h.step(); // prefill: 100 ms, token 1
+        h.step(); // decode: token 2
+        Batch lost = h.scheduler.nextBatch();
+        h.scheduler.fail(lost, new RuntimeException("engine step failed"));
+        h.runUntilIdle(30);
+        assertEquals(120, h.counter("a"), EPS, "prompt and 10 tokens, each once");
+        // prepaid 100 + 9 x 4 ms; spent: prefill 100 ms, token 2's decode, then the recomputing prefill (102 tokens,
+        // yields token 3) charged to nobody, then decodes of tokens 4..10; the unused 4 ms are refunded
+        assertEquals(0.100 + 8 * 0.004, h.resourceCounter("a"), GPU_EPS);
+    }
+
+    @Test
+    void cancel_requeuedRequestWaiting_unusedPredictionRefunded() {
+        PolicyHarness h = harness();
+        RequestHandle r = h.submit("a", 100, 20, 10);
+        h.step(); // prefill: token 1
+        h.scheduler.fail(h.scheduler.nextBatch(), new RuntimeException("engine step failed"));
+        assertEquals(140, h.counter("a"), EPS, "charged on prediction at admission");
+        r.cancel();
+        h.scheduler.nextBatch(); // the engine applies the cancel
+        assertEquals(RequestStatus.CANCELLED, r.status());
+        assertEquals(100 + 2 * 1, h.counter("a"), EPS, "19 predicted tokens never produced are refunded");
+        assertEquals(0.100, h.resourceCounter("a"), GPU_EPS, "only the prefill that ran stays charged");
+    }
+
+    @Test
+    void onFinished_latencyExponentOne_chargeDiscountedByIdleOverPerceivedLatency() {
+        PolicyHarness h = new PolicyHarness(Policies.equinox(0.7, 0.3, 0.1, 1.0), PolicyHarness.PROPORTIONAL);
+        h.submit("a", 100, 10, 10);
+        h.ticker.advanceSeconds(1.0); // waits 1 s before the engine runs
+        h.runUntilIdle(20);
+        double idle = 0.100 + 9 * 0.004; // prefill of 100 tokens + 9 decodes on an idle engine
+        double perceived = 1.0 + idle;
+        assertEquals(120 * idle / perceived, h.counter("a"), 1e-6);
+    }
+
+    @Test
+    void onFinished_latencyExponentOneNoWait_noDiscount() {
+        PolicyHarness h = new PolicyHarness(Policies.equinox(0.7, 0.3, 0.1, 1.0), PolicyHarness.PROPORTIONAL);
+        h.submit("a", 100, 10, 10);
+        h.runUntilIdle(20);
+        assertEquals(120, h.counter("a"), 1e-6, "served as fast as an idle engine: q = 1");
+    }
+
+    @Test
     void equinox_invalidParameters_rejected() {
         assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.4, 0.1));
         assertThrows(IllegalArgumentException.class, () -> Policies.equinox(-0.1, 1.1, 0.1));
         assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.3, -0.1));
         assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.3, Double.POSITIVE_INFINITY));
         assertThrows(IllegalArgumentException.class, () -> Policies.equinox(Double.NaN, 0.3, 0.1));
+        assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.3, 0.1, -1));
+        assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.3, 0.1, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> Policies.equinox(0.7, 0.3, 0.1, Double.POSITIVE_INFINITY));
     }
 }
