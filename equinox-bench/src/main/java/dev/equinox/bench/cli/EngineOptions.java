@@ -30,6 +30,9 @@ public final class EngineOptions {
     @Option(names = "--delta", description = "Equinox delta (default 0.1).")
     Double delta;
 
+    @Option(names = "--gamma", description = "Equinox latency exponent: the UFC charge x (idle latency / latency)^gamma (default 0: off).")
+    Double gamma;
+
     @Option(names = "--kv-blocks", description = "KV cache blocks (default 8192; 625 with --vtc-reference).")
     Integer kvBlocks;
 
@@ -61,6 +64,9 @@ public final class EngineOptions {
         double a = alpha != null ? alpha : beta != null ? 1 - beta : c.alpha();
         double b = beta != null ? beta : alpha != null ? 1 - alpha : c.beta();
         c = c.withHolistic(a, b, delta != null ? delta : c.delta());
+        if (gamma != null) {
+            c = c.withLatencyExponent(gamma);
+        }
         if (kvBlocks != null || blockSize != null) {
             c = c.withKv(kvBlocks != null ? kvBlocks : c.kvBlocks(), blockSize != null ? blockSize : c.blockSize());
         }

@@ -30,7 +30,8 @@ public final class CsvReporter implements Reporter {
                 w.println(HEADER);
             }
             for (RunSummary s : c.summaries()) {
-                w.println(String.join(",", c.workload().name().replace(',', ';'), s.label(), s.policy(), s.predictor(),
+                w.println(String.join(",", Fmt.csvText(c.workload().name()), Fmt.csvText(s.label()), Fmt.csvText(s.policy()),
+                        Fmt.csvText(s.predictor()),
                         Integer.toString(s.requests()), Integer.toString(s.finished()), Integer.toString(s.rejected()),
                         Fmt.csv(s.makespan()), Fmt.csv(s.reqPerSec()), Fmt.csv(s.outTokPerSec()), Fmt.csv(s.totalTokPerSec()),
                         Fmt.csv(s.ttft()[0]), Fmt.csv(s.ttft()[1]), Fmt.csv(s.ttft()[2]), Fmt.csv(s.e2e()[0]), Fmt.csv(s.e2e()[1]),

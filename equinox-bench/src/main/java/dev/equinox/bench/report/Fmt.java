@@ -14,6 +14,17 @@ final class Fmt {
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
+    /** A CSV text field (RFC 4180): quoted, with quotes doubled, when it holds a comma, a quote or a line break. */
+    static String csvText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r') {
+                return '"' + s.replace("\"", "\"\"") + '"';
+            }
+        }
+        return s;
+    }
+
     /** CSV: NaN as empty, full precision trimmed to 6 significant decimals. */
     static String csv(double v) {
         if (Double.isNaN(v)) {

@@ -39,10 +39,10 @@ public final class RequestCsvReporter implements Reporter {
         StringBuilder sb = new StringBuilder(128);
         for (SimResult r : c.results()) {
             Workload wl = r.workload();
-            String label = r.config().label();
+            String label = Fmt.csvText(r.config().label());
             for (int i = 0; i < wl.size(); i++) {
                 sb.setLength(0);
-                sb.append(label).append(',').append(wl.id(i)).append(',').append(wl.tenant(i)).append(',')
+                sb.append(label).append(',').append(Fmt.csvText(String.valueOf(wl.id(i)))).append(',').append(Fmt.csvText(wl.tenant(i))).append(',')
                         .append(Fmt.csv(wl.arrival(i))).append(',').append(wl.input(i)).append(',').append(r.generated()[i]).append(',')
                         .append(r.admitStep()[i] < 0 ? "" : Long.toString(r.admitStep()[i])).append(',')
                         .append(Fmt.csv(r.admittedAt()[i])).append(',').append(Fmt.csv(r.firstTokenAt()[i])).append(',')

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Scheduling policies by name: {@code fcfs}, {@code vtc}, {@code vtc-predict} (VTC's length-prediction
- * variant), {@code equinox} (holistic, with the config's alpha, beta, delta), {@code priority}. Each call creates
+ * variant), {@code equinox} (holistic, with the config's alpha, beta, delta, gamma), {@code priority}. Each call creates
  * a new instance (a policy serves one scheduler).
  */
 public final class PolicyRegistry {
@@ -21,7 +21,7 @@ public final class PolicyRegistry {
      */
     public static SchedulingPolicy create(SimConfig c) {
         if (c.policy().equals("equinox")) {
-            return Policies.equinox(c.alpha(), c.beta(), c.delta());
+            return Policies.equinox(c.alpha(), c.beta(), c.delta(), c.gamma());
         }
         if (!NAMES.contains(c.policy())) {
             throw new IllegalArgumentException("unknown policy '" + c.policy() + "'; known: " + NAMES);

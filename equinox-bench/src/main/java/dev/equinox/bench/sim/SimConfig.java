@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param alpha        holistic policy alpha (Equinox only)
  * @param beta         holistic policy beta
  * @param delta        holistic policy delta
+ * @param gamma        holistic policy latency exponent (0: no latency discount of the UFC)
  * @param predictor    predictor name: oracle, oracle50, moving-average, max-tokens, mope, ...
  * @param costModel    cost model name ({@link CostModelRegistry})
  * @param mode         batching mode
@@ -23,7 +24,7 @@ import java.util.Objects;
  * @param maxRunning   running-sequence cap
  * @param seed         seed (predictor noise; workloads take theirs from the spec)
  */
-public record SimConfig(String policy, double alpha, double beta, double delta, String predictor, String costModel,
+public record SimConfig(String policy, double alpha, double beta, double delta, double gamma, String predictor, String costModel,
         BatchingMode mode, int kvBlocks, int blockSize, int tokenBudget, int maxRunning, long seed) {
 
     public SimConfig {
@@ -38,7 +39,7 @@ public record SimConfig(String policy, double alpha, double beta, double delta, 
 
     /** The defaults described above, policy FCFS. */
     public static SimConfig defaults() {
-        return new SimConfig("fcfs", 0.7, 0.3, 0.1, "moving-average", "calibrated", BatchingMode.STALL_FREE, 8192, 16, 2048, 256, 42);
+        return new SimConfig("fcfs", 0.7, 0.3, 0.1, 0, "moving-average", "calibrated", BatchingMode.STALL_FREE, 8192, 16, 2048, 256, 42);
     }
 
     /**
@@ -47,39 +48,44 @@ public record SimConfig(String policy, double alpha, double beta, double delta, 
      * running requests.
      */
     public static SimConfig vtcReference() {
-        return new SimConfig("vtc", 0.7, 0.3, 0.1, "max-tokens", "vtc-a10g", BatchingMode.VTC_REFERENCE, 625, 16, 3072, 1000, 42);
+        return new SimConfig("vtc", 0.7, 0.3, 0.1, 0, "max-tokens", "vtc-a10g", BatchingMode.VTC_REFERENCE, 625, 16, 3072, 1000, 42);
     }
 
     public SimConfig withPolicy(String p) {
-        return new SimConfig(p, alpha, beta, delta, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+        return new SimConfig(p, alpha, beta, delta, gamma, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withPredictor(String p) {
-        return new SimConfig(policy, alpha, beta, delta, p, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+        return new SimConfig(policy, alpha, beta, delta, gamma, p, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withHolistic(double a, double b, double d) {
-        return new SimConfig(policy, a, b, d, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+        return new SimConfig(policy, a, b, d, gamma, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+    }
+
+    /** The holistic policy's latency exponent gamma (0: off). */
+    public SimConfig withLatencyExponent(double g) {
+        return new SimConfig(policy, alpha, beta, delta, g, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withCostModel(String c) {
-        return new SimConfig(policy, alpha, beta, delta, predictor, c, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+        return new SimConfig(policy, alpha, beta, delta, gamma, predictor, c, mode, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withMode(BatchingMode m) {
-        return new SimConfig(policy, alpha, beta, delta, predictor, costModel, m, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
+        return new SimConfig(policy, alpha, beta, delta, gamma, predictor, costModel, m, kvBlocks, blockSize, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withKv(int blocks, int tokensPerBlock) {
-        return new SimConfig(policy, alpha, beta, delta, predictor, costModel, mode, blocks, tokensPerBlock, tokenBudget, maxRunning, seed);
+        return new SimConfig(policy, alpha, beta, delta, gamma, predictor, costModel, mode, blocks, tokensPerBlock, tokenBudget, maxRunning, seed);
     }
 
     public SimConfig withBudgets(int budget, int running) {
-        return new SimConfig(policy, alpha, beta, delta, predictor, costModel, mode, kvBlocks, blockSize, budget, running, seed);
+        return new SimConfig(policy, alpha, beta, delta, gamma, predictor, costModel, mode, kvBlocks, blockSize, budget, running, seed);
     }
 
     public SimConfig withSeed(long s) {
-        return new SimConfig(policy, alpha, beta, delta, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, s);
+        return new SimConfig(policy, alpha, beta, delta, gamma, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, s);
     }
 
     /** KV capacity in tokens. */
@@ -87,10 +93,13 @@ public record SimConfig(String policy, double alpha, double beta, double delta, 
         return (long) kvBlocks * blockSize;
     }
 
-    /** A short label: policy (with alpha/beta/delta for equinox) + predictor. */
+    /** A short label: policy (with alpha;beta;delta[;gamma] for equinox, no commas: labels go into CSV files) + predictor. */
     public String label() {
-        String p = policy.equals("equinox") && (alpha != 0.7 || beta != 0.3 || delta != 0.1)
-                ? String.format(Locale.ROOT, "equinox(%.2g,%.2g,%.2g)", alpha, beta, delta) : policy;
+        String p = policy;
+        if (policy.equals("equinox") && (alpha != 0.7 || beta != 0.3 || delta != 0.1 || gamma != 0)) {
+            p = gamma == 0 ? String.format(Locale.ROOT, "equinox(%.2g;%.2g;%.2g)", alpha, beta, delta)
+                    : String.format(Locale.ROOT, "equinox(%.2g;%.2g;%.2g;g=%.2g)", alpha, beta, delta, gamma);
+        }
         return p + "+" + predictor;
     }
 }

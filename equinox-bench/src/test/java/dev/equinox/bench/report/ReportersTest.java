@@ -53,4 +53,30 @@ class ReportersTest {
         assertTrue(h.contains("data:image/png;base64,"));
         assertTrue(h.contains("Accumulated service difference"));
     }
+
+    @Test
+    void csvText_commaQuoteOrNewline_quotedPerRfc4180() {
+        assertEquals("plain", Fmt.csvText("plain"));
+        assertEquals("\"acme, inc\"", Fmt.csvText("acme, inc"));
+        assertEquals("\"say \"\"hi\"\"\"", Fmt.csvText("say \"hi\""));
+        assertEquals("\"a\nb\"", Fmt.csvText("a\nb"));
+    }
+
+    @Test
+    void requestCsv_tenantWithComma_rowKeepsItsColumns() throws Exception {
+        Workload w = Workload.builder("commas, in names").add(0, "acme, inc", 0.0, 16, 4).add(1, "plain", 0.5, 16, 4).build();
+        Comparison c = Comparison.of(w, List.of(Simulator.run(w, SimConfig.defaults().withPolicy("vtc"))));
+        Path req = dir.resolve("r.csv");
+        new RequestCsvReporter(req).write(c);
+        List<String> rows = Files.readAllLines(req);
+        int columns = RequestCsvReporter.HEADER.split(",").length;
+        assertTrue(rows.get(1).contains("\"acme, inc\""), rows.get(1));
+        for (String row : rows.subList(1, rows.size())) {
+            // split on commas outside quotes
+            assertEquals(columns, row.split(",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", -1).length, row);
+        }
+        Path sum = dir.resolve("s.csv");
+        new CsvReporter(sum).write(c);
+        assertTrue(Files.readAllLines(sum).get(1).startsWith("\"commas, in names\","), "workload name quoted");
+    }
 }
