@@ -1,11 +1,9 @@
 package dev.equinox;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.equinox.spi.Prediction;
 import dev.equinox.spi.Predictor;
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,10 +34,7 @@ class SchedulerAllocationTest {
     @ParameterizedTest
     @ValueSource(strings = {"fcfs", "vtc", "equinox"})
     void nextBatchAndComplete_steadyState_allocateNothing(String policy) {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        Allocations alloc = Allocations.ofCurrentThread();
 
         for (int i = 0; i < 3; i++) { // JIT warm-up on throwaway schedulers: the same paths, compiled
             Scheduler w = scheduler(policy, new VirtualTicker());
@@ -48,10 +43,9 @@ class SchedulerAllocationTest {
         Scheduler s = scheduler(policy, new VirtualTicker());
         run(s, 600); // the arrays reach their working size; the KV cache fills and preemptions start
         SchedulerStats before = s.stats();
-        long tid = Thread.currentThread().getId();
-        long bytesBefore = bean.getThreadAllocatedBytes(tid);
+        alloc.reset();
         run(s, 800);
-        long allocated = bean.getThreadAllocatedBytes(tid) - bytesBefore;
+        long allocated = alloc.bytes();
         SchedulerStats after = s.stats();
 
         assertTrue(after.finished() == 0 && after.cancelled() == 0, "the window was meant to have no finishes");
@@ -64,20 +58,16 @@ class SchedulerAllocationTest {
     @ParameterizedTest
     @ValueSource(strings = {"fcfs", "vtc", "equinox"})
     void nextBatchAndComplete_requestsFinishingAndAdmitted_allocateOnlyTheirResults(String policy) {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        Allocations alloc = Allocations.ofCurrentThread();
         for (int i = 0; i < 2; i++) {
             runToStop(shortRequests(policy), 1500);
         }
         Scheduler s = shortRequests(policy);
         runToStop(s, 300);
         SchedulerStats before = s.stats();
-        long tid = Thread.currentThread().getId();
-        long bytesBefore = bean.getThreadAllocatedBytes(tid);
+        alloc.reset();
         runToStop(s, 1000);
-        long allocated = bean.getThreadAllocatedBytes(tid) - bytesBefore;
+        long allocated = alloc.bytes();
         long finished = s.stats().finished() - before.finished();
         long admitted = s.stats().promptTokens() - before.promptTokens();
         assertTrue(finished > 1000 && admitted > 0, "the window was meant to finish and admit requests: " + finished);

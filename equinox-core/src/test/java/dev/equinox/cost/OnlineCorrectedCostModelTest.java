@@ -1,11 +1,10 @@
 package dev.equinox.cost;
 
+import dev.equinox.Allocations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 class OnlineCorrectedCostModelTest {
@@ -76,23 +75,19 @@ class OnlineCorrectedCostModelTest {
 
     @Test
     void observe_steadyState_allocatesNothing() {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        Allocations alloc = Allocations.ofCurrentThread();
         OnlineCorrectedCostModel m = new OnlineCorrectedCostModel(base, 0.05);
         double sink = 0;
         for (int i = 0; i < 20_000; i++) {
             m.observe(i % 2 == 0 ? 256 : 0, 65_536, 16, 16_000, 0.02);
             sink += m.stepSeconds(0, 0, 16, 16_000) + m.decodeCost(1000) + m.prefillCost(256, 256);
         }
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
+        alloc.reset();
         for (int i = 0; i < 100_000; i++) {
             m.observe(i % 2 == 0 ? 256 : 0, 65_536, 16, 16_000, 0.02);
             sink += m.stepSeconds(0, 0, 16, 16_000) + m.decodeCost(1000) + m.prefillCost(256, 256);
         }
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
+        long allocated = alloc.bytes();
         assertTrue(sink > 0);
         assertTrue(allocated < 10_000, "allocated " + allocated + " bytes over 100k calls");
     }

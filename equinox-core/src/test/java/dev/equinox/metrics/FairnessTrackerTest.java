@@ -1,5 +1,6 @@
 package dev.equinox.metrics;
 
+import dev.equinox.Allocations;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.equinox.Batch;
 import dev.equinox.Equinox;
@@ -16,7 +16,6 @@ import dev.equinox.RequestHandle;
 import dev.equinox.RequestListener;
 import dev.equinox.Scheduler;
 import dev.equinox.metrics.ScriptedEngine.Arrival;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -221,10 +220,7 @@ class FairnessTrackerTest {
 
     @Test
     void onStep_steadyState_allocatesNothing() {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean);
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
+        Allocations alloc = Allocations.ofCurrentThread();
         ScriptedEngine e = new ScriptedEngine(0.01, 0);
         Scheduler s = Equinox.builder().policy(Policies.vtc()).ticker(e.ticker).build();
         FairnessTracker tracker = FairnessTracker.create(e.ticker);
@@ -242,13 +238,12 @@ class FairnessTrackerTest {
             e.now += 10_000_000L;
             tracker.onStep(b, 10_000_000L, Double.NaN);
         }
-        long tid = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(tid);
+        alloc.reset();
         for (int i = 0; i < 20_000; i++) {
             e.now += 10_000_000L;
             tracker.onStep(b, 10_000_000L, Double.NaN);
         }
-        long allocated = bean.getThreadAllocatedBytes(tid) - before;
+        long allocated = alloc.bytes();
         // one object per call would be >= 16 x 20,000 = 320,000 bytes; a few hundred come from JIT transitions
         assertTrue(allocated < 4096, allocated + " bytes allocated by 20,000 onStep calls of 64 decodes (200 bucket rotations)");
     }
