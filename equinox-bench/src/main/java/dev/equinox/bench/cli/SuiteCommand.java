@@ -3,13 +3,13 @@ package dev.equinox.bench.cli;
 import dev.equinox.bench.report.Comparison;
 import dev.equinox.bench.report.CsvReporter;
 import dev.equinox.bench.report.HtmlReporter;
-import dev.equinox.bench.report.RunSummary;
+import dev.equinox.bench.report.MarkdownReporter;
+import dev.equinox.bench.report.PolicyRatio;
 import dev.equinox.bench.report.TableReporter;
 import dev.equinox.bench.sim.SimConfig;
 import dev.equinox.bench.workload.VtcSuites;
 import dev.equinox.bench.workload.Workload;
 import dev.equinox.bench.workload.Workloads;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +26,10 @@ import picocli.CommandLine.Option;
                 + "on_off_overload, poisson_short_long, poisson_short_long_2, dist_shift) for each policy and prints one table per suite "
                 + "plus a summary with the equinox/vtc ratios.")
 public final class SuiteCommand implements Callable<Integer> {
+    /** Title of the printed ratio lines (shared with {@code replay}). */
+    static final String RATIO_TITLE = "ratios equinox/vtc per workload: p90 TTFT, avg and max service difference, output tok/s, "
+            + "utilization, Jain (below 1 is better for equinox in the first three, above 1 in the last three)";
+
     @Option(names = {"-s", "--suites"}, split = ",", paramLabel = "NAMES", description = "Suites to run (default: all).")
     List<String> suites;
 
@@ -44,6 +48,10 @@ public final class SuiteCommand implements Callable<Integer> {
 
     @Option(names = "--html-dir", paramLabel = "DIR", description = "Write one HTML report per suite into this directory.")
     Path htmlDir;
+
+    @Option(names = "--markdown", paramLabel = "FILE",
+            description = "Append one markdown table per suite, then the equinox/vtc ratio table, to a file.")
+    Path markdown;
 
     @Mixin
     Runs runs;
@@ -69,33 +77,17 @@ public final class SuiteCommand implements Callable<Integer> {
                 Files.createDirectories(htmlDir);
                 new HtmlReporter(htmlDir.resolve(s.trim() + ".html")).write(c);
             }
+            if (markdown != null) {
+                new MarkdownReporter(markdown).write(c);
+            }
             all.add(c);
         }
-        printRatios(all, System.out);
+        List<PolicyRatio> ratios = PolicyRatio.of(all, "equinox", "vtc");
+        new TableReporter(System.out).writeRatios(RATIO_TITLE, ratios);
+        if (markdown != null) {
+            new MarkdownReporter(markdown).writeRatios(ratios);
+        }
         System.err.printf(Locale.ROOT, "suite wall time %.1f s%n", (System.nanoTime() - wall0) / 1e9);
         return 0;
-    }
-
-    /** Equinox / VTC ratios per suite when both ran. */
-    static void printRatios(List<Comparison> all, PrintStream out) {
-        out.println("ratios equinox/vtc per suite: p90 TTFT, avg service difference, throughput (tok/s), utilization");
-        for (Comparison c : all) {
-            RunSummary v = find(c, "vtc");
-            RunSummary e = find(c, "equinox");
-            if (v == null || e == null) {
-                continue;
-            }
-            out.printf(Locale.ROOT, "  %-22s ttft_p90 %6.2f  avgSD %6.2f  tput %5.3f  util %5.3f%n", c.workload().name(), e.ttft()[1] / v.ttft()[1],
-                    e.avgServiceDiff() / v.avgServiceDiff(), e.outTokPerSec() / v.outTokPerSec(), e.utilization() / v.utilization());
-        }
-    }
-
-    static RunSummary find(Comparison c, String policy) {
-        for (RunSummary s : c.summaries()) {
-            if (s.policy().equals(policy)) {
-                return s;
-            }
-        }
-        return null;
     }
 }

@@ -2,6 +2,7 @@ package dev.equinox.bench.cli;
 
 import dev.equinox.bench.report.Comparison;
 import dev.equinox.bench.report.CsvReporter;
+import dev.equinox.bench.report.MarkdownReporter;
 import dev.equinox.bench.report.RunSummary;
 import dev.equinox.bench.report.TableReporter;
 import dev.equinox.bench.sim.SimConfig;
@@ -45,6 +46,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--csv", paramLabel = "FILE", description = "Append every point to a CSV file.")
     Path csv;
+
+    @Option(names = "--markdown", paramLabel = "FILE", description = "Append every point as a markdown table, then the best points as a list.")
+    Path markdown;
 
     @Mixin
     Runs runs;
@@ -90,11 +94,24 @@ public final class SweepCommand implements Callable<Integer> {
                 eq.add(labelled.get(i));
             }
         }
+        List<String> bests = new ArrayList<>();
         if (!eq.isEmpty()) {
-            System.out.println("best for fairness (lowest avg service difference): " + best(eq, Comparator.comparingDouble(RunSummary::avgServiceDiff)));
-            System.out.println("best for p90 TTFT:                                 " + best(eq, Comparator.comparingDouble(s -> s.ttft()[1])));
-            System.out.println("best for throughput (output tok/s):                " + best(eq, Comparator.comparingDouble(s -> -s.outTokPerSec())));
-            System.out.println("best for Jain:                                     " + best(eq, Comparator.comparingDouble(s -> -s.jain())));
+            bests.add("best for fairness (lowest avg service difference): " + best(eq, Comparator.comparingDouble(RunSummary::avgServiceDiff)));
+            bests.add("best for p90 TTFT:                                 " + best(eq, Comparator.comparingDouble(s -> s.ttft()[1])));
+            bests.add("best for throughput (output tok/s):                " + best(eq, Comparator.comparingDouble(s -> -s.outTokPerSec())));
+            bests.add("best for Jain:                                     " + best(eq, Comparator.comparingDouble(s -> -s.jain())));
+        }
+        for (String b : bests) {
+            System.out.println(b);
+        }
+        if (markdown != null) {
+            MarkdownReporter md = new MarkdownReporter(markdown);
+            md.write(lc);
+            List<String> items = new ArrayList<>();
+            for (String b : bests) {
+                items.add(b.replaceAll(" {2,}", " "));
+            }
+            md.writeList(items);
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package dev.equinox.bench.report;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A fixed-width table on a stream (stdout): one row per run. */
 public final class TableReporter implements Reporter {
@@ -20,18 +21,12 @@ public final class TableReporter implements Reporter {
         out.println("workload: " + c.workload().name() + " (" + c.workload().size() + " requests, " + c.workload().tenants().size()
                 + " tenants; " + c.workload().description() + ")");
         if (!c.results().isEmpty()) {
-            var cfg = c.results().get(0).config();
-            out.println("engine: " + c.results().get(0).costModel() + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, budget "
-                    + cfg.tokenBudget() + ", max running " + cfg.maxRunning());
+            out.println("engine: " + engine(c));
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
         for (RunSummary s : c.summaries()) {
-            rows.add(new String[] {s.label(), s.finished() + "/" + s.requests(), Fmt.f(s.reqPerSec(), 2), Fmt.f(s.outTokPerSec(), 0),
-                Fmt.f(s.ttft()[0], 2), Fmt.f(s.ttft()[1], 2), Fmt.f(s.ttft()[2], 2), Fmt.f(s.e2e()[0], 2), Fmt.f(s.e2e()[1], 2),
-                Fmt.f(s.e2e()[2], 2), Fmt.f(s.tpot()[0] * 1000, 1) + "ms", Fmt.f(s.utilization() * 100, 1) + "%",
-                Fmt.f(s.maxServiceDiff(), 1), Fmt.f(s.avgServiceDiff(), 1), Fmt.f(s.maxAccDiff(), 0), Fmt.f(s.jain(), 3),
-                Long.toString(s.preemptions())});
+            rows.add(cells(s));
         }
         int[] w = new int[HEADER.length];
         for (String[] r : rows) {
@@ -53,5 +48,47 @@ public final class TableReporter implements Reporter {
         out.println("SD = VTC service difference (token cost/s, 60 s windows, artifact ticks); AccSD = accumulated service difference;"
                 + " jain = Jain's index over demand-normalised service of backlogged tenants (see FairnessMetrics)");
         out.flush();
+    }
+
+    /**
+     * Prints ratios under a title line, one line per ratio: workload, the two runs, then p90 TTFT, average and maximum
+     * service difference, output tokens/s, utilization and Jain's index (numerator / denominator). Nothing when empty.
+     */
+    public void writeRatios(String title, List<PolicyRatio> ratios) {
+        if (ratios.isEmpty()) {
+            return;
+        }
+        out.println(title);
+        int ww = 0;
+        int rw = 0;
+        for (PolicyRatio r : ratios) {
+            ww = Math.max(ww, r.workload().length());
+            rw = Math.max(rw, r.numerator().length() + 3 + r.denominator().length());
+        }
+        for (PolicyRatio r : ratios) {
+            out.printf(Locale.ROOT, "  %-" + ww + "s  %-" + rw + "s  ttft_p90 %6s  avgSD %6s  maxSD %6s  tput %6s  util %6s  jain %6s%n",
+                    r.workload(), r.numerator() + " / " + r.denominator(), Fmt.f(r.ttftP90(), 2), Fmt.f(r.avgServiceDiff(), 2),
+                    Fmt.f(r.maxServiceDiff(), 2), Fmt.f(r.outTokPerSec(), 3), Fmt.f(r.utilization(), 3), Fmt.f(r.jain(), 3));
+        }
+        out.flush();
+    }
+
+    /** The cells of one run's row, in {@link #HEADER}'s order; shared with {@link MarkdownReporter} so both show the same numbers. */
+    static String[] cells(RunSummary s) {
+        return new String[] {s.label(), s.finished() + "/" + s.requests(), Fmt.f(s.reqPerSec(), 2), Fmt.f(s.outTokPerSec(), 0),
+            Fmt.f(s.ttft()[0], 2), Fmt.f(s.ttft()[1], 2), Fmt.f(s.ttft()[2], 2), Fmt.f(s.e2e()[0], 2), Fmt.f(s.e2e()[1], 2),
+            Fmt.f(s.e2e()[2], 2), Fmt.f(s.tpot()[0] * 1000, 1) + "ms", Fmt.f(s.utilization() * 100, 1) + "%",
+            Fmt.f(s.maxServiceDiff(), 1), Fmt.f(s.avgServiceDiff(), 1), Fmt.f(s.maxAccDiff(), 0), Fmt.f(s.jain(), 3),
+            Long.toString(s.preemptions())};
+    }
+
+    /** The engine line printed under the workload line: cost model, batching mode, KV tokens, token budget, max running. */
+    static String engine(Comparison c) {
+        if (c.results().isEmpty()) {
+            return "";
+        }
+        var cfg = c.results().get(0).config();
+        return c.results().get(0).costModel() + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, budget " + cfg.tokenBudget()
+                + ", max running " + cfg.maxRunning();
     }
 }
