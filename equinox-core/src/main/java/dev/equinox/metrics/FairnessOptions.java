@@ -57,6 +57,14 @@ public record FairnessOptions(int ticks, double warmupSeconds, double windowSeco
         return new FairnessOptions(ticks, warmup, window, promptWeight, outputWeight, skipFinishedBefore, weights);
     }
 
+    /** A copy that prices service with other token weights (w_p per prompt token, w_q per output token). */
+    public FairnessOptions withTokenWeights(double prompt, double output) {
+        if (!(prompt >= 0) || !(output >= 0) || Double.isInfinite(prompt) || Double.isInfinite(output) || prompt + output == 0) {
+            throw new IllegalArgumentException("token weights must be finite, >= 0 and not both 0, got " + prompt + ", " + output);
+        }
+        return new FairnessOptions(ticks, warmupSeconds, windowSeconds, prompt, output, skipFinishedBefore, weights);
+    }
+
     /** A copy with another tick count. */
     public FairnessOptions withTicks(int n) {
         return new FairnessOptions(n, warmupSeconds, windowSeconds, promptWeight, outputWeight, skipFinishedBefore, weights);

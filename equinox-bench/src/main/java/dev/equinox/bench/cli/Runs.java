@@ -1,6 +1,7 @@
 package dev.equinox.bench.cli;
 
 import dev.equinox.bench.report.Comparison;
+import dev.equinox.bench.report.ServiceMeasure;
 import dev.equinox.bench.sim.SimConfig;
 import dev.equinox.bench.sim.SimResult;
 import dev.equinox.bench.sim.Simulator;
@@ -25,21 +26,26 @@ final class Runs {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Option(names = "--service", paramLabel = "MEASURE", defaultValue = "TOKENS",
+            description = "How the fairness columns price service: TOKENS (VTC's w_p = 1, w_q = 2; default) or GPU"
+                    + " (an output token costs its decode time over a prompt token's prefill time on the run's engine).")
+    ServiceMeasure service = ServiceMeasure.TOKENS;
+
     /** Runs every configuration on {@code w}; {@code task} names the progress bar. */
     Comparison run(String task, Workload w, List<SimConfig> configs) {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (Progress progress = new Progress(task, (long) w.size() * configs.size(), !quiet)) {
-            return run(w, configs, t, progress);
+            return run(w, configs, t, progress, service);
         }
     }
 
-    private static Comparison run(Workload w, List<SimConfig> configs, int threads, Progress progress) {
+    private static Comparison run(Workload w, List<SimConfig> configs, int threads, Progress progress, ServiceMeasure service) {
         List<SimResult> out = new ArrayList<>();
         if (threads <= 1 || configs.size() == 1) {
             for (SimConfig c : configs) {
                 out.add(Simulator.run(w, c, progress.observer()));
             }
-            return Comparison.of(w, out);
+            return Comparison.of(w, out, service);
         }
         ExecutorService ex = Executors.newFixedThreadPool(Math.min(threads, configs.size()), r -> {
             Thread t = new Thread(r, "equinox-sim");
@@ -66,6 +72,6 @@ final class Runs {
         } finally {
             ex.shutdownNow();
         }
-        return Comparison.of(w, out);
+        return Comparison.of(w, out, service);
     }
 }

@@ -83,7 +83,7 @@ public final class SweepCommand implements Callable<Integer> {
                     : k.label();
             labelled.add(relabel(s, label));
         }
-        Comparison lc = new Comparison(c.workload(), c.results(), labelled);
+        Comparison lc = new Comparison(c.workload(), c.results(), labelled, c.measure(), c.outputTokenPrice());
         new TableReporter(System.out).write(lc);
         if (csv != null) {
             new CsvReporter(csv).write(lc);

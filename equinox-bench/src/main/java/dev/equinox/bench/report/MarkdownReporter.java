@@ -62,6 +62,10 @@ public final class MarkdownReporter implements Reporter {
         if (!engine.isEmpty()) {
             sb.append("; engine: ").append(engine);
         }
+        if (c.measure() == ServiceMeasure.GPU) {
+            sb.append(String.format(java.util.Locale.ROOT, "; SD and Jain over service priced by GPU time (prompt token 1, output token %.2f)",
+                    c.outputTokenPrice()));
+        }
         sb.append("\n\n");
         row(sb, HEADER);
         separator(sb, 1, HEADER.length);

@@ -45,7 +45,9 @@ public final class TableReporter implements Reporter {
             }
             out.println(sb);
         }
-        out.println("SD = VTC service difference (token cost/s, 60 s windows, artifact ticks); AccSD = accumulated service difference;"
+        out.println((c.measure() == ServiceMeasure.GPU
+                ? String.format(java.util.Locale.ROOT, "service priced by GPU time: prompt token 1, output token %.2f (--service GPU); ", c.outputTokenPrice())
+                : "") + "SD = VTC service difference (service cost/s, 60 s windows, artifact ticks); AccSD = accumulated service difference;"
                 + " jain = Jain's index over demand-normalised service of backlogged tenants (see FairnessMetrics)");
         out.flush();
     }

@@ -79,4 +79,27 @@ class ReportersTest {
         new CsvReporter(sum).write(c);
         assertTrue(Files.readAllLines(sum).get(1).startsWith("\"commas, in names\","), "workload name quoted");
     }
+
+    @Test
+    void serviceMeasure_tokensOrLinearA10gModel_vtcPriceOrDecodeOverPrefillPerToken() {
+        Workload w = Workload.builder("w").add(0, "a", 0, 256, 256).build();
+        assertEquals(2.0, ServiceMeasure.TOKENS.outputTokenPrice(w, dev.equinox.cost.CostModels.vtcA10g()));
+        // VTC's A10G model: prefill 0.00016 s per prompt token, decode 0.0006 s per sequence: 0.0006 / 0.00016
+        assertEquals(3.75, ServiceMeasure.GPU.outputTokenPrice(w, dev.equinox.cost.CostModels.vtcA10g()), 1e-12);
+    }
+
+    @Test
+    void comparison_gpuMeasure_fairnessPricedAndStatedUnderTheTable() {
+        Workload w = VtcSuites.generate("overload", 42).transform(0, 120, 1, 0, 0, 0);
+        List<dev.equinox.bench.sim.SimResult> runs = List.of(Simulator.run(w, SimConfig.vtcReference().withPolicy("fcfs")));
+        Comparison tokens = Comparison.of(w, runs);
+        Comparison gpu = Comparison.of(w, runs, ServiceMeasure.GPU);
+        assertEquals(3.75, gpu.outputTokenPrice(), 1e-12);
+        // the same schedule, with output tokens priced 3.75 instead of 2: every request costs more service
+        assertTrue(gpu.summaries().get(0).maxAccDiff() > tokens.summaries().get(0).maxAccDiff());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new TableReporter(new PrintStream(bytes, true, StandardCharsets.UTF_8)).write(gpu);
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("output token 3.75"));
+        assertTrue(MarkdownReporter.table(gpu).contains("output token 3.75"));
+    }
 }
