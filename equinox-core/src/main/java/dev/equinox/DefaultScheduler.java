@@ -1084,6 +1084,11 @@ final class DefaultScheduler implements Scheduler {
     // ------------------------------------------------------------------ metrics accessors (any thread)
 
     @Override
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    @Override
     public TenantStats tenantStats(String tenant) {
         Tenant t = tenantsById.get(tenant);
         if (t == null) {

@@ -97,4 +97,13 @@ public interface Scheduler extends AutoCloseable {
     default TenantStats tenantStats(String tenant) {
         return null;
     }
+
+    /**
+     * The time source the scheduler stamps requests with (the builder's {@code ticker}); any thread. Adapters that
+     * compare times with a handle's timestamps (the Micrometer binder) read it here. The default is the system
+     * ticker.
+     */
+    default Ticker ticker() {
+        return Ticker.system();
+    }
 }

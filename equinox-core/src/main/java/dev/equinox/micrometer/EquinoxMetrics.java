@@ -93,7 +93,7 @@ public final class EquinoxMetrics implements MeterBinder {
 
     private EquinoxMetrics(Builder b) {
         this.scheduler = b.scheduler;
-        this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
+        this.ticker = b.ticker == null ? b.scheduler.ticker() : b.ticker;
         this.maxTenantTags = Math.max(0, b.maxTenantTags);
         this.tags = b.tags == null ? Tags.empty() : b.tags;
         FairnessOptions o = b.options == null ? FairnessOptions.vtcArtifact() : b.options;
@@ -117,7 +117,7 @@ public final class EquinoxMetrics implements MeterBinder {
         return new Builder(Objects.requireNonNull(scheduler, "scheduler"));
     }
 
-    /** Metrics with the defaults: system ticker, 60 s window in 60 buckets, no tenant tags, no common tags. */
+    /** Metrics with the defaults: the scheduler's ticker, 60 s window in 60 buckets, no tenant tags, no common tags. */
     public static EquinoxMetrics of(Scheduler scheduler) {
         return builder(scheduler).build();
     }
@@ -346,8 +346,9 @@ public final class EquinoxMetrics implements MeterBinder {
         }
 
         /**
-         * The scheduler's ticker (default: the system ticker). The fairness window and the latencies read it, and
-         * they compare it with the handles' timestamps, so it must be the ticker the scheduler was built with.
+         * The ticker the fairness window and the latencies read (default: the scheduler's own, {@link
+         * Scheduler#ticker()}). They compare it with the handles' timestamps, so override it only with the ticker the
+         * scheduler was built with (e.g. when wrapping a scheduler whose {@code ticker()} is not the one it stamps).
          */
         public Builder ticker(Ticker t) {
             requireUnset("ticker", ticker == null);

@@ -238,6 +238,23 @@ class EquinoxMetricsTest {
     }
 
     @Test
+    void builder_noTicker_readsTheSchedulersVirtualClock() {
+        ScriptedEngine e = new ScriptedEngine(0.02, 0.0001);
+        Scheduler raw = Equinox.builder().policy(Policies.vtc()).ticker(e.ticker).build();
+        EquinoxMetrics metrics = EquinoxMetrics.builder(raw).build(); // no ticker(): Scheduler.ticker() is used
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.bindTo(registry);
+        java.util.List<dev.equinox.RequestHandle> handles = new java.util.ArrayList<>();
+        e.drive(metrics.scheduler(), ScriptedEngine.randomWorkload(5, 20, 2, 10, 100, 40), handles::add).runToEnd();
+        double expected = 0;
+        for (dev.equinox.RequestHandle h : handles) {
+            expected += (h.finishedAtNanos() - h.queuedAtNanos()) / 1e9;
+        }
+        assertEquals(20, handles.size());
+        assertEquals(expected, value(parse(registry.scrape()), "equinox_e2e_request_latency_seconds_sum"), 1e-6 * expected);
+    }
+
+    @Test
     void bindTo_afterRequestsRan_registersTenantsSeenBeforeAndCountsFromBuild() {
         ScriptedEngine e = new ScriptedEngine(0.02, 0.0001);
         Scheduler raw = Equinox.builder().policy(Policies.vtc()).ticker(e.ticker).build();
