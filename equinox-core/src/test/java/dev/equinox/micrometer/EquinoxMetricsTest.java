@@ -239,19 +239,28 @@ class EquinoxMetricsTest {
 
     @Test
     void builder_noTicker_readsTheSchedulersVirtualClock() {
+        java.util.Map<String, Double> explicit = fairnessGauges(true);
+        java.util.Map<String, Double> byDefault = fairnessGauges(false);
+        assertEquals(explicit, byDefault, "the same virtual run seen through Scheduler.ticker() and through ticker(...)");
+        assertEquals(3, explicit.size());
+    }
+
+    /** The windowed fairness gauges after a fixed virtual-time run, the binder given the ticker or not. */
+    private static java.util.Map<String, Double> fairnessGauges(boolean passTicker) {
         ScriptedEngine e = new ScriptedEngine(0.02, 0.0001);
         Scheduler raw = Equinox.builder().policy(Policies.vtc()).ticker(e.ticker).build();
-        EquinoxMetrics metrics = EquinoxMetrics.builder(raw).build(); // no ticker(): Scheduler.ticker() is used
+        EquinoxMetrics.Builder b = EquinoxMetrics.builder(raw);
+        EquinoxMetrics metrics = (passTicker ? b.ticker(e.ticker) : b).build();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics.bindTo(registry);
-        java.util.List<dev.equinox.RequestHandle> handles = new java.util.ArrayList<>();
-        e.drive(metrics.scheduler(), ScriptedEngine.randomWorkload(5, 20, 2, 10, 100, 40), handles::add).runToEnd();
-        double expected = 0;
-        for (dev.equinox.RequestHandle h : handles) {
-            expected += (h.finishedAtNanos() - h.queuedAtNanos()) / 1e9;
+        e.drive(metrics.scheduler(), ScriptedEngine.randomWorkload(5, 20, 2, 10, 100, 40), h -> { }).runToEnd();
+        List<Sample> m = parse(registry.scrape());
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        for (String k : java.util.List.of("equinox_fairness_service_difference", "equinox_fairness_jain",
+                "equinox_fairness_accumulated_service_difference")) {
+            out.put(k, value(m, k));
         }
-        assertEquals(20, handles.size());
-        assertEquals(expected, value(parse(registry.scrape()), "equinox_e2e_request_latency_seconds_sum"), 1e-6 * expected);
+        return out;
     }
 
     @Test
