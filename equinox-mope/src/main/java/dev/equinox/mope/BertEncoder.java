@@ -45,6 +45,8 @@ final class BertEncoder implements AutoCloseable {
     private final int vocab;
     private final NDArray embLnW;
     private final NDArray embLnB;
+    private final float[] embLnGamma;
+    private final float[] embLnBeta;
     private final LayerWeights[] layers;
 
     /**
@@ -61,6 +63,7 @@ final class BertEncoder implements AutoCloseable {
     static final String ENGINE = "PyTorch";
 
     private final String source;
+    private volatile boolean closed;
 
     private BertEncoder(OnnxReader.Graph graph, int headsOrZero, String engine, String source) {
         this.source = source;
@@ -100,6 +103,11 @@ final class BertEncoder implements AutoCloseable {
         }
         this.manager = m;
         try {
+            this.embLnGamma = need(w, "embeddings.LayerNorm.weight").data();
+            this.embLnBeta = need(w, "embeddings.LayerNorm.bias").data();
+            if (embLnGamma.length != hidden || embLnBeta.length != hidden) {
+                throw new MopeException("embeddings.LayerNorm has " + embLnGamma.length + " weights for hidden size " + hidden);
+            }
             this.embLnW = vec(need(w, "embeddings.LayerNorm.weight"));
             this.embLnB = vec(need(w, "embeddings.LayerNorm.bias"));
             this.layers = new LayerWeights[layerIds.size()];
@@ -234,6 +242,9 @@ final class BertEncoder implements AutoCloseable {
         if (n == 0) {
             return new float[hidden];
         }
+        if (depth == 0) {
+            return embedDepth0(ids, n);
+        }
         try (NDManager m = manager.newSubManager()) {
             NDArray x = embeddings(m, ids, n);
             for (int l = 0; l < depth; l++) {
@@ -248,6 +259,7 @@ final class BertEncoder implements AutoCloseable {
      * {@code embed(ids, d)}. Used to cache features once for every depth.
      */
     float[][] embedAllDepths(int[] ids) {
+        checkDepth(0);
         int n = Math.min(ids.length, maxPositions);
         float[][] out = new float[layers.length + 1][];
         if (n == 0) {
@@ -283,7 +295,49 @@ final class BertEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Depth 0 in plain Java: the mean over tokens of LayerNorm(word + position + type embedding). No native call
+     * and no [n, hidden] array: per token one pass for mean and variance and one accumulating pass. Measured at
+     * 512 tokens: ~5.7 ms through DJL (array creation, LayerNorm, mean, copy back) against ~1 ms here.
+     */
+    private float[] embedDepth0(int[] ids, int n) {
+        double[] acc = new double[hidden];
+        float[] x = new float[hidden];
+        for (int t = 0; t < n; t++) {
+            int id = ids[t];
+            if (id < 0 || id >= vocab) {
+                throw new MopeException("token id " + id + " outside the encoder's vocabulary of " + vocab);
+            }
+            int wo = id * hidden;
+            int po = t * hidden;
+            double sum = 0;
+            for (int h = 0; h < hidden; h++) {
+                float v = wordEmb[wo + h] + posEmb[po + h] + typeEmb0[h];
+                x[h] = v;
+                sum += v;
+            }
+            double mean = sum / hidden;
+            double var = 0;
+            for (int h = 0; h < hidden; h++) {
+                double d = x[h] - mean;
+                var += d * d;
+            }
+            double inv = 1 / Math.sqrt(var / hidden + LN_EPS);
+            for (int h = 0; h < hidden; h++) {
+                acc[h] += (x[h] - mean) * inv;
+            }
+        }
+        float[] out = new float[hidden];
+        for (int h = 0; h < hidden; h++) {
+            out[h] = (float) (embLnGamma[h] * acc[h] / n + embLnBeta[h]);
+        }
+        return out;
+    }
+
     private void checkDepth(int depth) {
+        if (closed) {
+            throw new MopeException("encoder " + source + " is closed (its native memory was released)");
+        }
         if (depth < 0 || depth > layers.length) {
             throw new MopeException("encoder depth " + depth + " outside [0, " + layers.length + "] for " + source);
         }
@@ -363,6 +417,7 @@ final class BertEncoder implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         manager.close();
     }
 

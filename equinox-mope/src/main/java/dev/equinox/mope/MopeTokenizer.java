@@ -1,6 +1,7 @@
 package dev.equinox.mope;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,9 +94,22 @@ final class MopeTokenizer implements AutoCloseable {
         return source;
     }
 
+    /**
+     * Token ids only, through DJL's JNI binding directly: {@code HuggingFaceTokenizer.encode} also copies every
+     * token string, offset and mask into Java, which doubled the cost of a 512-token prompt.
+     */
+    private long[] ids(String text, boolean special) {
+        long enc = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, special);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(enc);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(enc);
+        }
+    }
+
     /** Encoder input and prompt length in one tokenization; null text counts as empty. */
     Tokens tokenize(String text) {
-        long[] all = tokenizer.encode(cut(sanitise(text), COUNT_LIMIT_TOKENS), true, false).getIds();
+        long[] all = ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), true);
         int count = Math.max(0, all.length - 2);
         int n = Math.min(all.length, maxTokens);
         int[] ids = new int[n];
@@ -118,7 +132,7 @@ final class MopeTokenizer implements AutoCloseable {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        return tokenizer.encode(cut(sanitise(text), COUNT_LIMIT_TOKENS), false, false).getIds().length;
+        return ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), false).length;
     }
 
     /** Control characters (but tab, CR, LF) to spaces, unpaired surrogates to U+FFFD; null to "". */
