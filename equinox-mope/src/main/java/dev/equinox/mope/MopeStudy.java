@@ -36,6 +36,10 @@ final class MopeStudy extends MopeCommand.Base {
     int finetuneLimit;
     @Option(names = "--finetune-epochs", defaultValue = "8", description = "Maximum fine-tuning epochs (default ${DEFAULT-VALUE}).")
     int finetuneEpochs;
+    @Option(names = "--encoder", description = "BERT-family ONNX file or classpath:NAME (default: minilm).")
+    String encoder;
+    @Option(names = "--encoder-tokenizer", description = "The encoder's tokenizer.json (default: MiniLM's).")
+    String encoderTokenizer;
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--buckets", defaultValue = "3", description = "Experts K (default ${DEFAULT-VALUE}).")
@@ -52,7 +56,12 @@ final class MopeStudy extends MopeCommand.Base {
                 log(s);
             }
         };
-        try (MopeTokenizer tok = MopeTokenizer.load((String) null, 512); BertEncoder enc = BertEncoder.miniLm()) {
+        try (MopeTokenizer tok = MopeTokenizer.load(encoderTokenizer, 512); BertEncoder enc = BertEncoder.load(encoder)) {
+            for (int d : depths) {
+                if (d < 0 || d > enc.layers()) {
+                    throw new IllegalArgumentException("--depths: " + d + " outside [0, " + enc.layers() + "]");
+                }
+            }
             Featurizer f = new Featurizer(tok, enc);
             Path cache = opts.cache(enc, tok);
             List<Dataset.Example> tr = opts.read(train, seed, tok, this::log);

@@ -159,17 +159,19 @@ final class TopLayerTuner implements AutoCloseable {
                     float bc1 = (float) (1 - Math.pow(0.9, step));
                     float bc2 = (float) (1 - Math.pow(0.999, step));
                     for (int p = 0; p < params.length; p++) {
-                        NDArray g = params[p].getGradient();
                         float lr = (float) (p < params.length - 2 ? c.layerLr() : c.headLr());
-                        m1[p].muli(0.9f).addi(g.mul(0.1f));
-                        m2[p].muli(0.999f).addi(g.square().muli(0.001f));
-                        params[p].subi(m1[p].div(bc1).divi(m2[p].div(bc2).sqrt().addi(1e-8f)).muli(lr));
-                        g.muli(0f);
-                        // Read the updated weights back. Without this read, DJL 0.35.1 / libtorch 2.7.1 gave NaN losses
-                        // from the third step on (reproducible on a tiny BERT; a MiniLM run with DJL's own Adam also
-                        // turned NaN in its second epoch); with it the tiny run is finite and matches DJL's Adam's
-                        // epoch losses. Cause not identified. The read also checks the weights stay finite; it costs
-                        // ~1 ms against ~0.5 s per step.
+                        // every temporary is closed here. Left attached to the long-lived manager they leaked ~4 GB of
+                        // native memory per MiniLM epoch (a run was killed by the OOM killer), and the losses turned
+                        // NaN after a few steps (a tiny BERT reproduced it; closing them made it go away)
+                        try (NDArray g = params[p].getGradient(); NDArray g1 = g.mul(0.1f); NDArray g2 = g.square()) {
+                            m1[p].muli(0.9f).addi(g1);
+                            m2[p].muli(0.999f).addi(g2.muli(0.001f));
+                            try (NDArray v = m2[p].div(bc2); NDArray den = v.sqrt(); NDArray u = m1[p].div(bc1)) {
+                                params[p].subi(u.divi(den.addi(1e-8f)).muli(lr));
+                            }
+                            g.muli(0f);
+                        }
+                        // a cheap guard (~1 ms against ~0.5 s per step): stop rather than train on non-finite weights
                         for (float f : params[p].toFloatArray()) {
                             if (!Float.isFinite(f)) {
                                 throw new MopeException("fine-tuning diverged: non-finite weights after step " + step);
