@@ -361,20 +361,28 @@ final class BertEncoder implements AutoCloseable {
         return LayerNorm.layerNorm(x, new Shape(hidden), embLnW, embLnB, LN_EPS).singletonOrThrow();
     }
 
-    /** One post-LayerNorm BERT layer over x [n, hidden]; weights may be this encoder's or trainable copies. */
+    /**
+     * One post-LayerNorm BERT layer over x [n, hidden]; weights may be this encoder's or trainable copies.
+     *
+     * <p>Scalars are arrays made in x's manager, never {@code NDArray.mul(Number)} and friends: DJL 0.35.1 builds
+     * such a scalar over a direct buffer and closes it right after the op, while autograd keeps the tensor for
+     * the backward pass (the gradient of x * c needs c), so backward then read freed memory: the same step gave
+     * different, sometimes non-finite, gradients from run to run.
+     */
     static NDArray layer(LayerWeights l, NDArray x, int n, int heads, int hidden) {
         int dh = hidden / heads;
-        float scale = (float) (1.0 / Math.sqrt(dh));
+        NDManager m = x.getManager();
         Shape norm = new Shape(hidden);
         NDArray q = Linear.linear(x, l.get(0), l.get(1)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
         NDArray k = Linear.linear(x, l.get(2), l.get(3)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 2, 0);
         NDArray v = Linear.linear(x, l.get(4), l.get(5)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
-        NDArray probs = q.matMul(k).mul(scale).softmax(-1);
+        NDArray probs = q.matMul(k).mul(m.create((float) (1.0 / Math.sqrt(dh)))).softmax(-1);
         NDArray ctx = probs.matMul(v).transpose(1, 0, 2).reshape(n, hidden);
         NDArray a = Linear.linear(ctx, l.get(6), l.get(7)).singletonOrThrow().add(x);
         NDArray h = LayerNorm.layerNorm(a, norm, l.get(8), l.get(9), LN_EPS).singletonOrThrow();
         NDArray i = Linear.linear(h, l.get(10), l.get(11)).singletonOrThrow();
-        i = i.mul(i.div(Math.sqrt(2.0)).erf().add(1f)).mul(0.5f); // exact GELU
+        // exact GELU: 0.5 i (1 + erf(i / sqrt 2))
+        i = i.mul(i.mul(m.create((float) (1 / Math.sqrt(2.0)))).erf().add(m.create(1f))).mul(m.create(0.5f));
         NDArray o = Linear.linear(i, l.get(12), l.get(13)).singletonOrThrow().add(h);
         return LayerNorm.layerNorm(o, norm, l.get(14), l.get(15), LN_EPS).singletonOrThrow();
     }

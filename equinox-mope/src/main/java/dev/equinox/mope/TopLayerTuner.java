@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * DJL's PyTorch autograd, then use the tuned encoder's embeddings as MoPE's features. The lower layers stay
  * frozen, so their hidden states are computed once per prompt and only the top layers run per step.
  *
- * <p>Adam (written out on NDArrays), mini-batches in an order drawn from a fixed seed, early stopping on the validation L1 with
+ * <p>Adam (in plain Java on copies of the weights), mini-batches in an order drawn from a fixed seed, early stopping on the validation L1 with
  * the best epoch's weights kept. Single-threaded; memory is {@code tokens x hidden} floats per example.
  * docs/mope.md reports the measured comparison with frozen heads.
  */
@@ -106,11 +106,13 @@ final class TopLayerTuner implements AutoCloseable {
         for (NDArray p : params) {
             p.setRequiresGradient(true);
         }
-        NDArray[] m1 = new NDArray[params.length];
-        NDArray[] m2 = new NDArray[params.length];
+        float[][] w = new float[params.length][];
+        float[][] m1 = new float[params.length][];
+        float[][] m2 = new float[params.length][];
         for (int p = 0; p < params.length; p++) {
-            m1[p] = manager.zeros(params[p].getShape());
-            m2[p] = manager.zeros(params[p].getShape());
+            w[p] = params[p].toFloatArray();
+            m1[p] = new float[w[p].length];
+            m2[p] = new float[w[p].length];
         }
         long step = 0;
         int skipped = 0;
@@ -141,10 +143,10 @@ final class TopLayerTuner implements AutoCloseable {
                         for (int b = start; b < end; b++) {
                             int k = order[b];
                             NDArray pred = forward(sm, lower[k], headW, headB, hidden, heads);
-                            NDArray l = pred.sub(y[k]).abs();
+                            NDArray l = pred.sub(sm.create(y[k])).abs(); // no sub(Number): see BertEncoder.layer
                             loss = loss == null ? l : loss.add(l);
                         }
-                        loss = loss.div(end - start);
+                        loss = loss.mul(sm.create(1f / (end - start)));
                         finite = Float.isFinite(loss.getFloat());
                         if (finite) {
                             gc.backward(loss);
@@ -154,29 +156,44 @@ final class TopLayerTuner implements AutoCloseable {
                         skipped++;
                         continue;
                     }
-                    // Adam (beta 0.9 / 0.999, eps 1e-8), written out on NDArrays outside the collector (no autograd)
+                    // Adam (beta 0.9 / 0.999, eps 1e-8) in plain Java on copies of the weights, written back with
+                    // set(): simple, and no NDArray temporaries to manage. A batch with a non-finite gradient is
+                    // skipped and counted (a guard: it has not happened since BertEncoder.layer stopped freeing its
+                    // scalars under autograd).
+                    float[][] grads = new float[params.length][];
+                    for (int p = 0; p < params.length && finite; p++) {
+                        try (NDArray g = params[p].getGradient()) {
+                            grads[p] = g.toFloatArray();
+                            g.muli(0f);
+                        }
+                        for (float f : grads[p]) {
+                            finite &= Float.isFinite(f);
+                        }
+                    }
+                    if (!finite) {
+                        for (int p = 0; p < params.length; p++) {
+                            try (NDArray g = params[p].getGradient()) {
+                                g.muli(0f);
+                            }
+                        }
+                        skipped++;
+                        continue;
+                    }
                     step++;
                     float bc1 = (float) (1 - Math.pow(0.9, step));
                     float bc2 = (float) (1 - Math.pow(0.999, step));
                     for (int p = 0; p < params.length; p++) {
                         float lr = (float) (p < params.length - 2 ? c.layerLr() : c.headLr());
-                        // every temporary is closed here. Left attached to the long-lived manager they leaked ~4 GB of
-                        // native memory per MiniLM epoch (a run was killed by the OOM killer), and the losses turned
-                        // NaN after a few steps (a tiny BERT reproduced it; closing them made it go away)
-                        try (NDArray g = params[p].getGradient(); NDArray g1 = g.mul(0.1f); NDArray g2 = g.square()) {
-                            m1[p].muli(0.9f).addi(g1);
-                            m2[p].muli(0.999f).addi(g2.muli(0.001f));
-                            try (NDArray v = m2[p].div(bc2); NDArray den = v.sqrt(); NDArray u = m1[p].div(bc1)) {
-                                params[p].subi(u.divi(den.addi(1e-8f)).muli(lr));
-                            }
-                            g.muli(0f);
+                        float[] wp = w[p];
+                        float[] gp = grads[p];
+                        float[] a = m1[p];
+                        float[] v = m2[p];
+                        for (int i = 0; i < wp.length; i++) {
+                            a[i] = 0.9f * a[i] + 0.1f * gp[i];
+                            v[i] = 0.999f * v[i] + 0.001f * gp[i] * gp[i];
+                            wp[i] -= lr * (a[i] / bc1) / ((float) Math.sqrt(v[i] / bc2) + 1e-8f);
                         }
-                        // a cheap guard (~1 ms against ~0.5 s per step): stop rather than train on non-finite weights
-                        for (float f : params[p].toFloatArray()) {
-                            if (!Float.isFinite(f)) {
-                                throw new MopeException("fine-tuning diverged: non-finite weights after step " + step);
-                            }
-                        }
+                        params[p].set(wp);
                     }
                 }
             }
