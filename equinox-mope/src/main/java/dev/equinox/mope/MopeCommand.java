@@ -17,14 +17,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code mope} command: {@code train}, {@code eval}, {@code predict} and {@code bench} subcommands. Runs
+ * The {@code mope} command: {@code train}, {@code eval}, {@code predict}, {@code bench} and {@code study}
+ * ({@link MopeStudy}) subcommands; docs/mope.md has every measurement with the command that made it. Runs
  * standalone ({@link #main}) or as a subcommand of the {@code equinox} CLI. Sets {@code ai.djl.offline=true}
  * and one PyTorch thread (intra- and inter-op) unless already set, so nothing is downloaded and a shared machine
  * is not flooded; pass {@code -Dai.djl.pytorch.num_threads=N} to use more.
  *
  * <pre>
- * mope train --data gpteacher.jsonl.gz --data oasst.jsonl.gz --limit 3000 --out model/
+ * mope train --data gpteacher.jsonl.gz --data oasst.jsonl.gz --limit 20000 --out model/
  * mope eval --model model/ --data other.jsonl.gz
+ * mope study --train gpteacher.jsonl.gz --test oasst.jsonl.gz --depths 0,2,6
  * mope predict --prompt "Write a 500-word essay on tides"
  * mope bench --tokens 32,128,512
  * </pre>
