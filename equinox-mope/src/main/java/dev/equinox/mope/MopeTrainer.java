@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
  * Trains a {@link MopeModel} from raw feature rows and output lengths: bucket boundaries at the training set's
- * (k/K)-quantiles of output length, a stratified (by bucket) train/validation split, then the router
+ * (k/K)-quantiles of output length, a stratified (by bucket, keeping each prompt's examples together)
+ * train/validation split, then the router
  * (cross-entropy over buckets), one expert per bucket on that bucket's examples only, and the single-proxy
  * baseline on all of them (both L1 on log tokens), each with early stopping on its validation set.
  */
@@ -32,8 +35,14 @@ final class MopeTrainer {
         return b;
     }
 
-    static Trained train(float[][] raw, int[] tokens, int buckets, double validationShare, long seed,
-            Mlp.Config config, ObjectNode extraInfo, Consumer<String> log) {
+    /**
+     * Trains a model.
+     *
+     * @param groups examples with the same group (the prompt) go to the same side of the train/validation split,
+     *               so a prompt answered by many models cannot leak into validation; null: every example alone
+     */
+    static Trained train(MopeModel.EncoderConfig encoder, MopeModel.Routing routing, float[][] raw, int[] tokens, String[] groups, int buckets,
+            double validationShare, long seed, Mlp.Config config, ObjectNode extraInfo, Consumer<String> log) {
         if (raw.length != tokens.length || raw.length < buckets * 10) {
             throw new MopeException("need at least " + buckets * 10 + " training examples, got " + raw.length);
         }
@@ -60,7 +69,7 @@ final class MopeTrainer {
         for (int i = 0; i < dim; i++) {
             std[i] = (float) Math.max(1e-3, Math.sqrt(std[i] / n));
         }
-        MopeModel shell = new MopeModel(bounds, mean, std, new Mlp(dim, 1, buckets, Mlp.Loss.CROSS_ENTROPY, 0),
+        MopeModel shell = new MopeModel(encoder, routing, bounds, mean, std, new Mlp(dim, 1, buckets, Mlp.Loss.CROSS_ENTROPY, 0),
                 blank(dim, buckets), new Mlp(dim, 1, 1, Mlp.Loss.L1, 0), 1, null);
         float[][] x = new float[n][];
         int[] bucket = new int[n];
@@ -68,26 +77,33 @@ final class MopeTrainer {
             x[i] = shell.standardise(raw[i]);
             bucket[i] = shell.bucketOf(tokens[i]);
         }
-        // stratified split
+        // stratified split over groups: a group's stratum is the bucket of its median length
+        Map<String, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            byGroup.computeIfAbsent(groups == null ? Integer.toString(i) : groups[i], g -> new ArrayList<>()).add(i);
+        }
+        List<List<List<Integer>>> strata = new ArrayList<>();
+        for (int b = 0; b < buckets; b++) {
+            strata.add(new ArrayList<>());
+        }
+        for (List<Integer> g : byGroup.values()) {
+            int[] t = g.stream().mapToInt(i -> tokens[i]).sorted().toArray();
+            strata.get(shell.bucketOf(t[t.length / 2])).add(g);
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         List<Integer> train = new ArrayList<>();
         List<Integer> val = new ArrayList<>();
-        for (int b = 0; b < buckets; b++) {
-            List<Integer> idx = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                if (bucket[i] == b) {
-                    idx.add(i);
-                }
-            }
-            for (int i = idx.size() - 1; i > 0; i--) {
+        for (List<List<Integer>> stratum : strata) {
+            for (int i = stratum.size() - 1; i > 0; i--) {
                 int j = rnd.nextInt(i + 1);
-                Integer t = idx.get(i);
-                idx.set(i, idx.get(j));
-                idx.set(j, t);
+                List<Integer> t = stratum.get(i);
+                stratum.set(i, stratum.get(j));
+                stratum.set(j, t);
             }
-            int nv = (int) Math.round(idx.size() * validationShare);
-            val.addAll(idx.subList(0, nv));
-            train.addAll(idx.subList(nv, idx.size()));
+            int nv = (int) Math.round(stratum.size() * validationShare);
+            for (int k = 0; k < stratum.size(); k++) {
+                (k < nv ? val : train).addAll(stratum.get(k));
+            }
         }
         train.sort(null);
         val.sort(null);
@@ -121,7 +137,7 @@ final class MopeTrainer {
         info.put("validation", val.size());
         info.put("seed", seed);
         info.put("hidden", config.hidden());
-        MopeModel model = new MopeModel(bounds, mean, std, router, experts, proxy, median, info);
+        MopeModel model = new MopeModel(encoder, routing, bounds, mean, std, router, experts, proxy, median, info);
         return new Trained(model, val.stream().mapToInt(Integer::intValue).toArray());
     }
 

@@ -54,6 +54,24 @@ class BertEncoderTest {
     }
 
     @Test
+    void embed_depthZeroJavaPath_matchesEngineLayerNorm() {
+        int[] ids = SharedModels.tokenizer().encode("Summarise the plot of Hamlet in three sentences.");
+        float[] java = SharedModels.encoder().embed(ids, 0);
+        float[] engine = SharedModels.encoder().embedAllDepths(ids)[0];
+        for (int i = 0; i < java.length; i++) {
+            assertEquals(engine[i], java[i], 1e-5, "component " + i);
+        }
+    }
+
+    @Test
+    void embedAllDepths_lastRow_equalsFullEmbedding() {
+        int[] ids = SharedModels.tokenizer().encode("The quick brown fox.");
+        float[][] all = SharedModels.encoder().embedAllDepths(ids);
+        assertEquals(7, all.length);
+        assertArrayEquals(SharedModels.encoder().embed(ids), all[6]);
+    }
+
+    @Test
     void embed_emptyIds_zeroVector() {
         float[] z = SharedModels.encoder().embed(new int[0]);
         assertEquals(384, z.length);

@@ -32,7 +32,9 @@ class MopeCommandTest {
     }
 
     @Test
-    void trainThenEval_smallSyntheticSet_writesModelAndReportsBaselines(@TempDir Path dir) throws Exception {
+    void trainThenEval_userSuppliedEncoder_modelRecordsItAndEvalReportsBaselines(@TempDir Path dir) throws Exception {
+        Path onnx = dir.resolve("tiny-bert.onnx");
+        Files.write(onnx, new TinyBert(30522, 24, 12, 2, 512, 5).onnx()); // a BERT with MiniLM's vocabulary
         StringBuilder sb = new StringBuilder();
         String[] topics = {"the sea", "a cat", "rust", "jazz", "tea", "Rome"};
         for (int i = 0; i < 60; i++) {
@@ -44,11 +46,12 @@ class MopeCommandTest {
         Path data = dir.resolve("d.jsonl");
         Files.writeString(data, sb);
         Path model = dir.resolve("model");
-        String[] t = run("train", "--data", data.toString(), "--out", model.toString(), "--limit", "0",
-                "--cache", dir.resolve("c.emb").toString(), "--seed", "1");
+        String[] t = run("train", "--data", data.toString(), "--out", model.toString(), "--limit", "0", "--encoder",
+                onnx.toString(), "--cache", dir.resolve("c.emb").toString(), "--seed", "1");
         assertEquals("0", t[0], t[2]);
-        assertTrue(Files.exists(model.resolve("mope.json")));
+        assertTrue(t[1].contains("router"), t[1]);
         assertTrue(Files.exists(model.resolve("expert-2.bin")));
+        assertTrue(Files.readString(model.resolve("mope.json")).contains("tiny-bert.onnx"));
         String[] e = run("eval", "--model", model.toString(), "--data", data.toString(), "--limit", "0",
                 "--cache", dir.resolve("c.emb").toString());
         assertEquals("0", e[0], e[2]);
@@ -56,6 +59,43 @@ class MopeCommandTest {
             assertTrue(e[1].contains(method), e[1]);
         }
         assertTrue(e[1].contains("0 prompts embedded now"), "second pass must hit the embedding cache: " + e[1]);
+        try (Mope m = Mope.load(model)) {
+            assertEquals(24, m.encoder().hidden());
+            assertTrue(m.predict(dev.equinox.RequestSpec.of("t", 5, 4096).withPromptText("Write a detailed essay about tea"))
+                    .outputTokens() >= 1);
+        }
+    }
+
+    @Test
+    void study_tinyEncoder_tableRowPerDepthAndFineTuning(@TempDir Path dir) throws Exception {
+        Path onnx = dir.resolve("tiny.onnx");
+        Files.write(onnx, new TinyBert(30522, 24, 12, 2, 512, 9).onnx());
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            String p = (i % 2 == 0 ? "Write a long essay about topic " : "Give one word for thing ") + i;
+            a.append("{\"prompt\":\"").append(p).append("\",\"output_tokens\":").append(i % 2 == 0 ? 200 + i : 1 + i % 4).append("}\n");
+            b.append("{\"prompt\":\"").append(p).append("\",\"output_tokens\":").append(i % 2 == 0 ? 400 + i : 3 + i % 4).append("}\n");
+        }
+        Files.writeString(dir.resolve("a.jsonl"), a);
+        Files.writeString(dir.resolve("b.jsonl"), b);
+        String[] r = run("study", "--train", dir.resolve("a.jsonl").toString(), "--test", dir.resolve("b.jsonl").toString(),
+                "--limit", "0", "--test-limit", "0", "--encoder", onnx.toString(), "--depths", "0,2", "--finetune", "1",
+                "--finetune-epochs", "1", "--timing-runs", "2", "--cache", dir.resolve("c.emb").toString());
+        assertEquals("0", r[0], r[2]);
+        String table = r[1].substring(r[1].lastIndexOf("| encoder"));
+        for (String row : new String[] {"| depth 0 (embeddings)", "| depth 2 (full)", "| depth 2 frozen", "| top 1 tuned"}) {
+            assertTrue(table.contains(row), row + " missing from\n" + table);
+        }
+        assertEquals(1 + 4 * 2, table.lines().filter(l -> l.startsWith("|")).count(), table); // header + 4 settings x 2 sets
+        assertEquals("1", run("study", "--train", "x", "--test", "y", "--encoder", onnx.toString(), "--depths", "5")[0]);
+    }
+
+    @Test
+    void train_tooFewBuckets_exitOneWithMessage(@TempDir Path dir) {
+        String[] r = run("train", "--data", dir.resolve("d.jsonl").toString(), "--out", dir.toString(), "--buckets", "1");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--buckets"), r[2]);
     }
 
     @Test

@@ -27,8 +27,10 @@ import java.util.Map;
  * the duration, and report the step with {@link Scheduler#complete}. Requests that arrive during a step are
  * submitted when it ends (as in a real engine loop); their waiting time counts from their true arrival. The
  * clock is a {@link Ticker} the scheduler reads for every timestamp, so no wall time leaks in: a run is
- * deterministic for a workload, a config and a seed (except with a blocking predictor such as MoPE, whose
- * predictions arrive from another thread).
+ * deterministic for a workload, a config and a seed. A blocking predictor (MoPE) runs on the submitting thread
+ * (a direct prediction executor), so its prediction is ready at admission and takes no virtual time: on a
+ * thread of its own it would lag the virtual clock by orders of magnitude and the fallback would answer
+ * instead. Requests with prompt text (the {@code prompts} workload format) carry it to the predictor.
  *
  * <p>One simulator runs one configuration on one workload; runs are independent and can be done on parallel
  * threads.
@@ -67,6 +69,7 @@ public final class Simulator {
         Scheduler s = Equinox.builder()
                 .policy(PolicyRegistry.create(config))
                 .predictor(predictor(config))
+                .predictionExecutor(Runnable::run) // blocking predictors (MoPE) answer at submit: see the class comment
                 .costModel(cost)
                 .ticker(clock)
                 .kvCache(config.kvBlocks(), config.blockSize())
@@ -116,6 +119,10 @@ public final class Simulator {
             while (next < n && toNanos(workload.arrival(next)) <= now) {
                 int out = workload.output(next);
                 RequestSpec spec = RequestSpec.of(workload.tenant(next), workload.input(next), out).withExpectedOutputTokens(out);
+                String text = workload.promptText(next);
+                if (text != null) {
+                    spec = spec.withPromptText(text);
+                }
                 Submission sub = s.submit(spec);
                 if (sub.accepted()) {
                     RequestHandle h = sub.orElseThrow();

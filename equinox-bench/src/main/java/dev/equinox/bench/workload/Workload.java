@@ -11,8 +11,9 @@ import java.util.Objects;
 
 /**
  * An immutable list of requests to replay, sorted by arrival: per request an id, a tenant, an arrival time in
- * seconds (from 0), prompt tokens and true output tokens; plus tenant weights. Stored as parallel primitive
- * arrays so a million requests cost about 30 MB.
+ * seconds (from 0), prompt tokens and true output tokens, and optionally the prompt text (for text-based
+ * predictors such as MoPE; null for traces that have only lengths); plus tenant weights. Stored as parallel
+ * primitive arrays so a million requests cost about 30 MB (plus the texts, when there are any).
  */
 public final class Workload {
     private final String name;
@@ -24,9 +25,10 @@ public final class Workload {
     private final double[] arrival;
     private final int[] input;
     private final int[] output;
+    private final String[] text; // null when no request has prompt text
 
     private Workload(String name, String description, String[] tenantNames, Map<String, Double> weights, long[] ids,
-            int[] tenant, double[] arrival, int[] input, int[] output) {
+            int[] tenant, double[] arrival, int[] input, int[] output, String[] text) {
         this.name = name;
         this.description = description;
         this.tenantNames = tenantNames;
@@ -36,6 +38,7 @@ public final class Workload {
         this.arrival = arrival;
         this.input = input;
         this.output = output;
+        this.text = text;
     }
 
     /** A new builder. */
@@ -92,6 +95,16 @@ public final class Workload {
         return output[i];
     }
 
+    /** The prompt text of request i, or null when the workload has none for it. */
+    public String promptText(int i) {
+        return text == null ? null : text[i];
+    }
+
+    /** Whether any request carries prompt text. */
+    public boolean hasPromptText() {
+        return text != null;
+    }
+
     /** Last arrival in seconds (0 when empty). */
     public double lastArrival() {
         return arrival.length == 0 ? 0 : arrival[arrival.length - 1];
@@ -128,14 +141,14 @@ public final class Workload {
             }
             int in = maxInput > 0 ? Math.min(input[i], maxInput) : input[i];
             int out = maxOutput > 0 ? Math.min(output[i], maxOutput) : output[i];
-            b.add(ids[i], tenantNames[tenant[i]], (arrival[i] - from) / speed, in, out);
+            b.add(ids[i], tenantNames[tenant[i]], (arrival[i] - from) / speed, in, out, promptText(i));
         }
         return b.build();
     }
 
     /** The same requests under another name and description. */
     public Workload relabel(String newName, String newDescription) {
-        return new Workload(newName, newDescription, tenantNames, weights, ids, tenant, arrival, input, output);
+        return new Workload(newName, newDescription, tenantNames, weights, ids, tenant, arrival, input, output, text);
     }
 
     /**
@@ -154,7 +167,7 @@ public final class Workload {
             }
             w.put(e.getKey(), e.getValue());
         }
-        return new Workload(name, description, tenantNames, Collections.unmodifiableMap(w), ids, tenant, arrival, input, output);
+        return new Workload(name, description, tenantNames, Collections.unmodifiableMap(w), ids, tenant, arrival, input, output, text);
     }
 
     /** Requests per tenant. */
@@ -183,6 +196,7 @@ public final class Workload {
         private double[] arrival = new double[1024];
         private int[] input = new int[1024];
         private int[] output = new int[1024];
+        private String[] text; // allocated at the first request with text
         private int n;
 
         Builder(String name) {
@@ -216,6 +230,15 @@ public final class Workload {
          * @throws IllegalArgumentException for a negative or non-finite arrival or non-positive lengths
          */
         public Builder add(long id, String tenantId, double arrivalSeconds, int inputTokens, int outputTokens) {
+            return add(id, tenantId, arrivalSeconds, inputTokens, outputTokens, null);
+        }
+
+        /**
+         * Adds a request with its prompt text (null: none).
+         *
+         * @throws IllegalArgumentException for a negative or non-finite arrival or non-positive lengths
+         */
+        public Builder add(long id, String tenantId, double arrivalSeconds, int inputTokens, int outputTokens, String promptText) {
             if (!(arrivalSeconds >= 0) || Double.isInfinite(arrivalSeconds)) {
                 throw new IllegalArgumentException("arrival must be finite and >= 0, got " + arrivalSeconds);
             }
@@ -232,6 +255,15 @@ public final class Workload {
                 arrival = Arrays.copyOf(arrival, m);
                 input = Arrays.copyOf(input, m);
                 output = Arrays.copyOf(output, m);
+                if (text != null) {
+                    text = Arrays.copyOf(text, m);
+                }
+            }
+            if (promptText != null && text == null) {
+                text = new String[arrival.length];
+            }
+            if (text != null) {
+                text[n] = promptText;
             }
             ids[n] = id;
             tenant[n] = index(tenantId);
@@ -269,6 +301,7 @@ public final class Workload {
             double[] a2 = new double[n];
             int[] i2 = new int[n];
             int[] o2 = new int[n];
+            String[] x2 = text == null ? null : new String[n];
             for (int k = 0; k < n; k++) {
                 int j = order[k];
                 ids2[k] = ids[j];
@@ -276,13 +309,16 @@ public final class Workload {
                 a2[k] = arrival[j];
                 i2[k] = input[j];
                 o2[k] = output[j];
+                if (x2 != null) {
+                    x2[k] = text[j];
+                }
             }
             Map<String, Double> w = new LinkedHashMap<>();
             for (String t : names) {
                 w.put(t, weights.getOrDefault(t, 1.0));
             }
             return new Workload(name, description, names.toArray(new String[0]), Collections.unmodifiableMap(w), ids2, t2,
-                    a2, i2, o2);
+                    a2, i2, o2, x2);
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * The registry of {@link WorkloadReader}s by format name, and the entry point that turns a spec string into a
  * {@link Workload} ({@link #load}). Formats: {@code csv}, {@code azure}, {@code mooncake}, {@code servegen},
- * {@code vtc}, and {@code default} (the workload bundled in the jar).
+ * {@code vtc}, {@code prompts} (prompt/response JSONL with real prompt text, see {@link PromptsReader}), and
+ * {@code default} (the workload bundled in the jar).
  *
  * <p>The bundled default ({@code /workloads/default.csv.gz}) is the first 4,000 requests (13.6 minutes) of the
  * Azure LLM inference trace 2023 (conversation service; Patel et al., Splitwise, ISCA 2024; CC-BY-4.0) at the
@@ -32,6 +33,7 @@ public final class Workloads {
         register(new MooncakeTraceReader());
         register(new ServeGenGenerator());
         register(new VtcSuites());
+        register(new PromptsReader());
     }
 
     private Workloads() {
