@@ -27,6 +27,7 @@ public final class Batch {
     boolean issued;
 
     Req[] reqs = new Req[16];
+    private int[] tenant = new int[16];
     private byte[] kind = new byte[16];
     private int[] offset = new int[16];
     private int[] length = new int[16];
@@ -86,6 +87,15 @@ public final class Batch {
     public RequestHandle request(int i) {
         check(i);
         return reqs[i];
+    }
+
+    /**
+     * The dense tenant index of entry {@code i}'s request (as {@link RequestHandle#tenantIndex()}), read from the
+     * batch's own array: a policy charging every entry of a large step touches no request object for it.
+     */
+    public int tenantIndex(int i) {
+        check(i);
+        return tenant[i];
     }
 
     /** The id of entry {@code i}'s request. */
@@ -207,6 +217,7 @@ public final class Batch {
     void addDecode(Req r) {
         int i = grow();
         reqs[i] = r;
+        tenant[i] = r.tenant.index;
         kind[i] = DECODE;
         offset[i] = r.computed;
         length[i] = 1;
@@ -220,6 +231,7 @@ public final class Batch {
     void addPrefill(Req r, int from, int tokens) {
         int i = grow();
         reqs[i] = r;
+        tenant[i] = r.tenant.index;
         kind[i] = PREFILL;
         offset[i] = from;
         length[i] = tokens;
@@ -234,6 +246,7 @@ public final class Batch {
         if (size == reqs.length) {
             int n = size * 2;
             reqs = Arrays.copyOf(reqs, n);
+            tenant = Arrays.copyOf(tenant, n);
             kind = Arrays.copyOf(kind, n);
             offset = Arrays.copyOf(offset, n);
             length = Arrays.copyOf(length, n);

@@ -610,11 +610,14 @@ final class DefaultScheduler implements Scheduler {
             t.activePos = activeCount;
             active[activeCount++] = t.index;
             policy.onBacklogged(t.index);
+        } else if (t.head == r) {
+            policy.onHeadChanged(t.index); // put back in front of the requests that arrived after it
         }
     }
 
     private void dequeue(Req r) {
         Tenant t = r.tenant;
+        boolean wasHead = t.head == r;
         t.remove(r);
         waitingEngine--;
         if (t.waiting == 0) {
@@ -623,6 +626,9 @@ final class DefaultScheduler implements Scheduler {
             active[pos] = last;
             tenants[last].activePos = pos;
             t.activePos = -1;
+            policy.onIdle(t.index);
+        } else if (wasHead) {
+            policy.onHeadChanged(t.index);
         }
     }
 

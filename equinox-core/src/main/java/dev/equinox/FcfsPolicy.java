@@ -2,12 +2,15 @@ package dev.equinox;
 
 /**
  * First come, first served across all tenants (vLLM's and TGI's default); with {@code byPriority}, lower
- * {@link RequestSpec#priority()} first, then arrival. The earliest head among active tenants is found by a scan
- * of the active tenants (the per-tenant queues are already in arrival order). Victim: the lowest priority, then
- * the latest admitted.
+ * {@link RequestSpec#priority()} first, then arrival. The per-tenant queues are in arrival order, so the
+ * earliest request is the least of the queue heads: the backlogged tenants sit in a {@link TenantHeap} keyed by
+ * (priority, arrival) of their head, updated when a head changes, and the earliest is its minimum (O(1); a scan
+ * of 10k tenants per admission cost 1.7 ms a step at 4k running, docs/performance.md). Victim: the lowest
+ * priority, then the latest admitted.
  */
 final class FcfsPolicy extends BasePolicy {
     private final boolean byPriority;
+    private final TenantHeap backlogged = new TenantHeap();
 
     FcfsPolicy(boolean byPriority) {
         this.byPriority = byPriority;
@@ -20,24 +23,24 @@ final class FcfsPolicy extends BasePolicy {
 
     @Override
     public void onBacklogged(int tenant) {
+        Req h = (Req) view.head(tenant);
+        backlogged.add(tenant, byPriority ? h.spec.priority() : 0, h.seq);
+    }
+
+    @Override
+    public void onIdle(int tenant) {
+        backlogged.remove(tenant);
+    }
+
+    @Override
+    public void onHeadChanged(int tenant) {
+        Req h = (Req) view.head(tenant);
+        backlogged.update(tenant, byPriority ? h.spec.priority() : 0, h.seq);
     }
 
     @Override
     public int selectTenant() {
-        int best = -1;
-        long bestSeq = Long.MAX_VALUE;
-        int bestPrio = Integer.MAX_VALUE;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            int t = view.activeTenant(i);
-            Req h = (Req) view.head(t);
-            int prio = byPriority ? h.spec.priority() : 0;
-            if (prio < bestPrio || (prio == bestPrio && h.seq < bestSeq)) {
-                best = t;
-                bestSeq = h.seq;
-                bestPrio = prio;
-            }
-        }
-        return best;
+        return backlogged.min();
     }
 
     @Override

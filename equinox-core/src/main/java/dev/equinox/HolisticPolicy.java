@@ -41,11 +41,19 @@ import java.util.Arrays;
  * multiplied by q^gamma (gamma = 0, the default, disables it; 1 is the notes' definition). Latency otherwise
  * enters through the efficiency choice (the shortest time to first token) and adaptive batching's TPOT target.
  *
- * <p>Cost: two passes over the active tenants per admission, none over the queue; no allocation.
+ * <p>Cost per admission: the candidates within delta are read from a {@link TenantHeap} of the backlogged tenants
+ * (at most {@link #MAX_CANDIDATES}), never a scan of all tenants or of the queue; each charge re-sifts one tenant;
+ * no allocation.
  */
 final class HolisticPolicy extends BasePolicy {
     /** Smoothing of the measured GPU-seconds per modelled second (per step). */
     private static final double CALIBRATION_GAIN = 0.1;
+    /**
+     * Most candidates within delta whose heads are compared by the efficiency choice. Bounds an admission's cost
+     * when many tenants are tied within delta (at start, or with thousands of equal tenants): without it, the
+     * choice would scan them all. Which ones are compared beyond it is the heap's order, deterministic.
+     */
+    static final int MAX_CANDIDATES = 32;
 
     private final double alpha;
     private final double beta;
@@ -56,6 +64,13 @@ final class HolisticPolicy extends BasePolicy {
     private double[] rfc = new double[16];
     /** The holistic counter H: charges in units of the largest request, blended by alpha and beta. */
     private double[] h = new double[16];
+    /** The backlogged tenants by H (ties: the tenant seen first): minimum, lifting and candidates without a scan. */
+    private final TenantHeap backlogged = new TenantHeap();
+    private final int[] candidates = new int[MAX_CANDIDATES];
+    /** True inside {@link #onStepCompleted}: charges defer the heap's repair to the end of the step. */
+    private boolean inStep;
+    /** Modelled cost of each entry of the step being charged (reused; grows with the largest batch). */
+    private double[] entryCosts = new double[64];
     /** Largest single-request UFC charge (weighted tokens) seen: the UFC's unit in HF. */
     private double maxUserCharge;
     /** Largest single-request RFC charge (GPU-seconds) seen: the RFC's unit in HF. */
@@ -102,31 +117,33 @@ final class HolisticPolicy extends BasePolicy {
         ensure(tenant);
     }
 
+    /**
+     * Counter lifting: H is lifted to the least H among the other backlogged tenants (as VTC's counter), and UFC
+     * and RFC to that least-served tenant's UFC and RFC, read from the heap in O(1) (lifting each to its own
+     * minimum would need a scan of the backlogged tenants, or two more heaps updated on every charge).
+     */
     @Override
     public void onBacklogged(int tenant) {
         ensure(tenant);
-        double minU = Double.POSITIVE_INFINITY;
-        double minR = Double.POSITIVE_INFINITY;
-        double minH = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            int t = view.activeTenant(i);
-            if (t != tenant) {
-                minU = Math.min(minU, ufc[t]);
-                minR = Math.min(minR, rfc[t]);
-                minH = Math.min(minH, h[t]);
-            }
+        int least = backlogged.min(); // this tenant is not in the heap yet
+        if (least >= 0) {
+            ufc[tenant] = Math.max(ufc[tenant], ufc[least]);
+            rfc[tenant] = Math.max(rfc[tenant], rfc[least]);
+            h[tenant] = Math.max(h[tenant], h[least]);
         }
-        if (minH != Double.POSITIVE_INFINITY) {
-            ufc[tenant] = Math.max(ufc[tenant], minU);
-            rfc[tenant] = Math.max(rfc[tenant], minR);
-            h[tenant] = Math.max(h[tenant], minH);
-        }
+        backlogged.add(tenant, h[tenant], 0);
+    }
+
+    @Override
+    public void onIdle(int tenant) {
+        backlogged.remove(tenant);
     }
 
     /** Charges {@code tokens} weighted tokens (negative: a refund) to tenant t's UFC and H. */
     private void chargeUser(int t, double w, double tokens) {
         ufc[t] += tokens / w;
         h[t] += alpha * tokens / (maxUserCharge * w);
+        reorder(t);
     }
 
     /** Charges {@code seconds} GPU-seconds (negative: a refund) to tenant t's RFC and H. */
@@ -134,16 +151,21 @@ final class HolisticPolicy extends BasePolicy {
         rfc[t] += seconds / w;
         if (maxResourceCharge > 0) {
             h[t] += beta * seconds / (maxResourceCharge * w);
+            reorder(t);
+        }
+    }
+
+    private void reorder(int t) {
+        if (inStep) {
+            backlogged.updateLater(t, h[t]); // one repair per tenant per step, however many of its requests ran
+        } else {
+            backlogged.update(t, h[t]);
         }
     }
 
     /** The smallest H over the backlogged tenants. */
     private double minActive() {
-        double min = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            min = Math.min(min, h[view.activeTenant(i)]);
-        }
-        return min;
+        return backlogged.minKey();
     }
 
     /**
@@ -156,17 +178,17 @@ final class HolisticPolicy extends BasePolicy {
 
     @Override
     public int selectTenant() {
-        double limit = minActive() + delta;
+        if (delta == 0) {
+            return backlogged.min(); // lowest H first, ties to the tenant seen first
+        }
+        int n = backlogged.collect(minActive() + delta, candidates);
         int best = -1;
         long bestWork = Long.MAX_VALUE;
         double bestScore = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            int t = view.activeTenant(i);
+        for (int i = 0; i < n; i++) {
+            int t = candidates[i];
             double s = h[t];
-            if (s > limit) {
-                continue;
-            }
-            long work = delta == 0 ? 0 : predictedWork((Req) view.head(t));
+            long work = predictedWork((Req) view.head(t));
             if (work < bestWork || (work == bestWork && (s < bestScore || (s == bestScore && t < best)))) {
                 best = t;
                 bestWork = work;
@@ -210,15 +232,21 @@ final class HolisticPolicy extends BasePolicy {
             return;
         }
         EngineCostModel m = view.costModel();
+        if (entryCosts.length < n) {
+            entryCosts = new double[Math.max(n, entryCosts.length * 2)];
+        }
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += entryCost(b, i, m);
+            double c = entryCost(b, i, m);
+            entryCosts[i] = c;
+            total += c;
         }
         double gpu = seconds * (Double.isNaN(utilization) ? 1.0 : utilization);
         if (total > 0) {
             gpuPerModelled += CALIBRATION_GAIN * (gpu / total - gpuPerModelled);
         }
         double wq = view.outputTokenWeight();
+        inStep = true;
         for (int i = 0; i < n; i++) {
             Req r = (Req) b.request(i);
             double w = r.tenant.weight;
@@ -230,7 +258,7 @@ final class HolisticPolicy extends BasePolicy {
             if (total <= 0 || (b.isPrefill(i) && r.requeues > 0)) {
                 continue; // recomputation (after a preemption or a failed step) is charged to nobody
             }
-            double x = entryCost(b, i, m) / total * gpu;
+            double x = entryCosts[i] / total * gpu;
             if (r.scratch1 >= x) {
                 r.scratch1 -= x;
             } else {
@@ -238,6 +266,8 @@ final class HolisticPolicy extends BasePolicy {
                 r.scratch1 = 0;
             }
         }
+        inStep = false;
+        backlogged.restore();
     }
 
     private static double entryCost(Batch b, int i, EngineCostModel m) {

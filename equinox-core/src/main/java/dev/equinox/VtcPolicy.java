@@ -32,6 +32,10 @@ import java.util.Arrays;
 final class VtcPolicy extends BasePolicy {
     private final boolean predicted;
     private double[] c = new double[16];
+    /** 1 / weight by tenant, refreshed in {@link #onWeightChanged}: charges read no tenant object. */
+    private double[] invWeight = new double[16];
+    /** The backlogged tenants by counter (ties: the tenant seen first): selection and lifting in O(1). */
+    private final TenantHeap backlogged = new TenantHeap();
 
     VtcPolicy(boolean predicted) {
         this.predicted = predicted;
@@ -44,43 +48,48 @@ final class VtcPolicy extends BasePolicy {
 
     private void ensure(int t) {
         if (t >= c.length) {
-            c = Arrays.copyOf(c, Math.max(t + 1, c.length * 2));
+            int n = Math.max(t + 1, c.length * 2);
+            c = Arrays.copyOf(c, n);
+            invWeight = Arrays.copyOf(invWeight, n);
         }
     }
 
     @Override
     public void onWeightChanged(int tenant) {
         ensure(tenant);
+        invWeight[tenant] = 1 / view.weight(tenant);
     }
 
     @Override
     public void onBacklogged(int tenant) {
         ensure(tenant);
-        double min = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            int t = view.activeTenant(i);
-            if (t != tenant && c[t] < min) {
-                min = c[t];
-            }
-        }
+        double min = backlogged.minKey(); // the other backlogged tenants: this one is not in the heap yet
         if (min != Double.POSITIVE_INFINITY && min > c[tenant]) {
             c[tenant] = min;
         }
+        backlogged.add(tenant, c[tenant], 0);
+    }
+
+    @Override
+    public void onIdle(int tenant) {
+        backlogged.remove(tenant);
     }
 
     @Override
     public int selectTenant() {
-        int best = -1;
-        double bestC = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = view.activeTenantCount(); i < n; i++) {
-            int t = view.activeTenant(i);
-            double v = c[t];
-            if (v < bestC || (v == bestC && t < best)) {
-                best = t;
-                bestC = v;
-            }
-        }
-        return best;
+        return backlogged.min();
+    }
+
+    /** Adds {@code amount} (negative: a refund) to tenant t's counter, keeping the heap in order. */
+    private void charge(int t, double amount) {
+        c[t] += amount;
+        backlogged.update(t, c[t]);
+    }
+
+    /** As {@link #charge} within a step's accounting: the heap is restored once at the end of the step. */
+    private void chargeInStep(int t, double amount) {
+        c[t] += amount;
+        backlogged.updateLater(t, c[t]);
     }
 
     @Override
@@ -95,7 +104,7 @@ final class VtcPolicy extends BasePolicy {
             view.setScratch(r, 0, p);
             cost += view.outputTokenWeight() * p;
         }
-        c[t] += cost / view.weight(t);
+        charge(t, cost * invWeight[t]);
     }
 
     @Override
@@ -103,30 +112,33 @@ final class VtcPolicy extends BasePolicy {
         double wq = view.outputTokenWeight();
         boolean anyFinished = false;
         for (int i = 0, n = b.size(); i < n; i++) {
-            RequestHandle r = b.request(i);
             if (b.finishReason(i) != FinishReason.NONE) {
                 anyFinished = true;
             }
+            boolean prefill = b.isPrefill(i);
             // a decode; or, after a preemption, the recomputing prefill that yields a later token (never the first)
-            boolean outputStep = !b.isPrefill(i) || (b.produced(i) > 0 && r.generatedTokens() > 1);
-            if (!outputStep) {
+            if (prefill && !(b.produced(i) > 0 && b.request(i).generatedTokens() > 1)) {
                 continue;
             }
             // the artifact charges before the step, so the prediction variant tests the count before this token
-            if (!predicted || r.generatedTokens() - b.produced(i) > view.scratch(r, 0)) {
-                int t = r.tenantIndex();
-                c[t] += wq / view.weight(t);
+            if (!predicted || generatedBefore(b, i) > view.scratch(b.request(i), 0)) {
+                int t = b.tenantIndex(i);
+                chargeInStep(t, wq * invWeight[t]);
             }
         }
         if (anyFinished) {
             for (int i = 0, n = b.size(); i < n; i++) {
-                RequestHandle r = b.request(i);
-                if (b.producesToken(i) && (!predicted || r.generatedTokens() > view.scratch(r, 0))) {
-                    int t = r.tenantIndex();
-                    c[t] += wq / view.weight(t);
+                if (b.producesToken(i) && (!predicted || b.request(i).generatedTokens() > view.scratch(b.request(i), 0))) {
+                    int t = b.tenantIndex(i);
+                    chargeInStep(t, wq * invWeight[t]);
                 }
             }
         }
+        backlogged.restore();
+    }
+
+    private static int generatedBefore(Batch b, int i) {
+        return b.request(i).generatedTokens() - b.produced(i);
     }
 
     @Override
@@ -135,7 +147,7 @@ final class VtcPolicy extends BasePolicy {
             double unused = view.scratch(r, 0) - r.generatedTokens();
             if (unused > 0) {
                 int t = r.tenantIndex();
-                c[t] -= view.outputTokenWeight() * unused / view.weight(t);
+                charge(t, -(view.outputTokenWeight() * unused * invWeight[t]));
             }
         }
     }

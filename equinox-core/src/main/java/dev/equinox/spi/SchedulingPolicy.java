@@ -9,7 +9,8 @@ import dev.equinox.RequestHandle;
  * policy owns order and accounting. One instance serves one scheduler: {@link #bind} is called once.
  *
  * <p>All methods run on the engine thread. The call order within a step is: {@link #onBacklogged} for tenants
- * whose waiting queue became non-empty (counter lifting), then repeatedly {@link #selectTenant} and
+ * whose waiting queue became non-empty (counter lifting), {@link #onIdle} and {@link #onHeadChanged} as queues
+ * empty or change their head, then repeatedly {@link #selectTenant} and
  * {@link #onAdmitted} while the step has room, {@link #selectVictim} / {@link #onPreempted} when KV memory runs
  * out; after the engine ran the step, {@link #onStepCompleted} (tokens already applied, finish reasons final)
  * and {@link #onFinished} for each request that ended.
@@ -27,6 +28,21 @@ public interface SchedulingPolicy {
 
     /** Tenant {@code t}'s waiting queue went from empty to non-empty (VTC's counter lifting happens here). */
     void onBacklogged(int tenant);
+
+    /**
+     * Tenant {@code t}'s waiting queue became empty: it is no longer among the active tenants. A policy that keeps
+     * its own index of backlogged tenants (the bundled ones keep a heap, so that selection never scans them all)
+     * removes it here. Default: nothing.
+     */
+    default void onIdle(int tenant) {
+    }
+
+    /**
+     * Tenant {@code t}'s queue head changed while the queue stayed non-empty: its head was admitted or cancelled,
+     * or a request that ran was put back in front of it. Default: nothing.
+     */
+    default void onHeadChanged(int tenant) {
+    }
 
     /** Tenant {@code t}'s weight changed (or it was created). Default: nothing. */
     default void onWeightChanged(int tenant) {
