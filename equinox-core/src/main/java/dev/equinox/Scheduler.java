@@ -100,10 +100,8 @@ public interface Scheduler extends AutoCloseable {
 
     /**
      * The time source the scheduler stamps requests with (the builder's {@code ticker}); any thread. Adapters that
-     * compare times with a handle's timestamps (the Micrometer binder) read it here. The default is the system
-     * ticker.
+     * compare times with a handle's timestamps (the Micrometer binder) read it here, so a decorator must forward
+     * it (it has no default for that reason).
      */
-    default Ticker ticker() {
-        return Ticker.system();
-    }
+    Ticker ticker();
 }

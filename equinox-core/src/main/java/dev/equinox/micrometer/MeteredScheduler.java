@@ -7,6 +7,7 @@ import dev.equinox.Scheduler;
 import dev.equinox.SchedulerStats;
 import dev.equinox.Submission;
 import dev.equinox.TenantStats;
+import dev.equinox.Ticker;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,6 +73,11 @@ final class MeteredScheduler implements Scheduler {
     @Override
     public TenantStats tenantStats(String tenant) {
         return delegate.tenantStats(tenant);
+    }
+
+    @Override
+    public Ticker ticker() {
+        return delegate.ticker();
     }
 
     @Override

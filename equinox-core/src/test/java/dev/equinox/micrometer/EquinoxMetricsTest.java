@@ -1,6 +1,7 @@
 package dev.equinox.micrometer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -243,6 +244,14 @@ class EquinoxMetricsTest {
         java.util.Map<String, Double> byDefault = fairnessGauges(false);
         assertEquals(explicit, byDefault, "the same virtual run seen through Scheduler.ticker() and through ticker(...)");
         assertEquals(3, explicit.size());
+    }
+
+    @Test
+    void scheduler_decorator_forwardsTheTicker() {
+        ScriptedEngine e = new ScriptedEngine(0.02, 0.0001);
+        Scheduler raw = Equinox.builder().ticker(e.ticker).build();
+        assertSame(e.ticker, raw.ticker());
+        assertSame(e.ticker, EquinoxMetrics.builder(raw).build().scheduler().ticker());
     }
 
     /** The windowed fairness gauges after a fixed virtual-time run, the binder given the ticker or not. */
