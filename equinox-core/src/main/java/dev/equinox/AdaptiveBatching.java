@@ -25,7 +25,7 @@ import dev.equinox.spi.EngineCostModel;
  * p90 TTFT. But where a prefill step carries a large fixed cost (VTC's A10G model: 70 ms), no chunk keeps a step
  * under 100 ms once 50 sequences decode; trimming there only cut prefill throughput (a six-tenant burst took
  * 43.6 s instead of 41.2 s), hence the one-chunk check. Lowering the running cap when the decodes alone exceed
- * the target, as an earlier version did, costs throughput on every cost model we have (250 long requests on the
+ * the target, as an earlier version did, costs throughput on every cost model we have (400 long requests on the
  * A10G model: makespan 147 s instead of 124 s), so the controller does not touch it.
  */
 final class AdaptiveBatching {
