@@ -64,10 +64,6 @@ final class AdaptiveBatching {
         this.budget = maxBudget;
     }
 
-    boolean enabled() {
-        return enabled;
-    }
-
     /** Token budget for the next step. */
     int budget() {
         return budget;

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * tenant), so a new tenant is always known to the policy before it is backlogged.</li>
  * <li><b>Per-tenant FIFO queues</b> (intrusive linked lists) plus a dense array of <i>active</i> tenants (those
  * with waiting requests): the policy chooses among active tenants and takes the head, so a step never scans the
- * waiting queue (cost is O(active tenants) per admission for the fairness policies, O(running) for decodes).
+ * waiting queue. The policies learn which tenants are backlogged ({@code onBacklogged}, {@code onIdle}) and when a
+ * head changes ({@code onHeadChanged}), so the bundled ones keep a heap and choose in O(1) to O(log tenants) per
+ * admission; a step costs O(running) for the decodes.
  * A request put back (preemption, failed step) is inserted among its tenant's waiting requests by arrival order,
  * so requests of one tenant stay in arrival order however often they are put back.</li>
  * <li><b>Stall-free batching</b> (Sarathi-Serve, OSDI 2024): decodes first, then chunks of prompts already in
@@ -393,16 +395,6 @@ final class DefaultScheduler implements Scheduler {
         pubBudget = adaptive.budget();
         pubMaxRunning = adaptive.maxRunning();
         statsVersion = v + 2; // volatile write: releases the copies
-    }
-
-    /** The tenant's policy counter (metrics; racy read). */
-    double counter(String tenant) {
-        Tenant t = tenantsById.get(tenant);
-        return t == null || t.index >= knownTenants ? Double.NaN : policy.counter(t.index);
-    }
-
-    Tenant[] tenantSnapshot() {
-        return tenantArray;
     }
 
     /**
@@ -1018,9 +1010,7 @@ final class DefaultScheduler implements Scheduler {
         }
         try {
             checkOut(b);
-            if (LOG.isWarnEnabled()) {
-                LOG.warn("step {} failed ({}); re-queueing its {} requests", b.stepId, cause, b.size);
-            }
+            LOG.warn("step {} failed; re-queueing its {} requests", b.stepId, b.size, cause);
             for (int i = 0; i < b.size; i++) {
                 Req r = b.reqs[i];
                 if (r.runIndex >= 0) {

@@ -193,9 +193,10 @@ public final class Equinox {
     }
 
     /**
-     * Adaptive batching: every step, move the token budget and the running cap (never above the configured
-     * ones) so the modelled or measured step time tracks {@code targetTimePerOutputTokenSeconds}, and grow them
-     * back while GPU utilization is below 90 %. Default: on for the Equinox policy with a 100 ms target (DistServe's chatbot TPOT objective), off
+     * Adaptive batching: every step, trim the token budget (never above the configured one, never below one chunk)
+     * where a smaller prefill lets the modelled or measured step time meet {@code targetTimePerOutputTokenSeconds},
+     * and grow it back while under the target or while GPU utilization is below 90 %; the running cap stays as
+     * configured. Default: on for the Equinox policy with a 100 ms target (DistServe's chatbot TPOT objective), off
      * otherwise.
      */
     public Equinox adaptiveBatching(boolean enabled, double targetTimePerOutputTokenSeconds) {
@@ -216,10 +217,10 @@ public final class Equinox {
         int blocks = or(kvBlocks, 2048);
         int bs = or(blockSize, 16);
         int chunk = or(chunkSize, Math.min(512, budget));
-        if ((long) or(kvBlocks, 2048) * or(blockSize, 16) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("kvCache of " + kvBlocks + " blocks x " + blockSize + " tokens overflows");
+        if ((long) blocks * bs > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("kvCache of " + blocks + " blocks x " + bs + " tokens overflows");
         }
-        int kvTokens = or(kvBlocks, 2048) * or(blockSize, 16);
+        int kvTokens = blocks * bs;
         int context = maxContext == UNSET ? Math.min(8192, kvTokens) : maxContext;
         if (context > kvTokens) {
             throw new IllegalArgumentException("maxContext (" + context + " tokens) exceeds the KV cache capacity ("

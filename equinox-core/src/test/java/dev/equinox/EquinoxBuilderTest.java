@@ -295,9 +295,9 @@ class EquinoxBuilderTest {
         Scheduler s = Equinox.builder().policy(Policies.vtc()).tokenWeights(2, 3).build();
         submit(s, "t", 10, 5);
         s.complete(s.nextBatch(), 1, Double.NaN); // prefill: admission charges w_p x 10
-        assertEquals(20, ((DefaultScheduler) s).counter("t"), 1e-9);
+        assertEquals(20, s.tenantStats("t").counter(), 1e-9);
         s.complete(s.nextBatch(), 1, Double.NaN); // one decode: w_q
-        assertEquals(23, ((DefaultScheduler) s).counter("t"), 1e-9);
+        assertEquals(23, s.tenantStats("t").counter(), 1e-9);
     }
 
     @Test

@@ -20,13 +20,12 @@ class FailedStepTest {
     @Test
     void fail_decodingRequests_requeuedKvFreedTokensKeptNothingCharged() {
         Scheduler s = Equinox.builder().policy(Policies.vtc()).build();
-        DefaultScheduler d = (DefaultScheduler) s;
         RequestHandle a = s.submit(RequestSpec.of("a", 10, 6)).orElseThrow();
         RequestHandle b = s.submit(RequestSpec.of("b", 20, 6)).orElseThrow();
         step(s); // prefill: VTC charges the prompts at admission
         step(s); // one decode each: w_q = 2
-        assertEquals(10 + 2, d.counter("a"), 1e-9);
-        assertEquals(20 + 2, d.counter("b"), 1e-9);
+        assertEquals(10 + 2, s.tenantStats("a").counter(), 1e-9);
+        assertEquals(20 + 2, s.tenantStats("b").counter(), 1e-9);
         SchedulerStats before = s.stats();
 
         Batch out = s.nextBatch();
@@ -44,8 +43,8 @@ class FailedStepTest {
         assertEquals(1, after.failedSteps());
         assertEquals(before.generationTokens(), after.generationTokens());
         assertEquals(0, after.preemptions(), "a failed step is not a preemption");
-        assertEquals(12, d.counter("a"), 1e-9, "the failed step is charged to nobody");
-        assertEquals(22, d.counter("b"), 1e-9);
+        assertEquals(12, s.tenantStats("a").counter(), 1e-9, "the failed step is charged to nobody");
+        assertEquals(22, s.tenantStats("b").counter(), 1e-9);
 
         Batch again = s.nextBatch(); // re-admitted: prompt + produced tokens recomputed from the start
         assertEquals(0, again.decodeCount());
@@ -55,7 +54,7 @@ class FailedStepTest {
         assertEquals(20 + 2, again.tokenCount(1));
         s.complete(again, 1, Double.NaN);
         // the prompt is not charged again; the recompute's new token (the third) is output and costs w_q like a decode
-        assertEquals(12 + 2, d.counter("a"), 1e-9, "re-admission does not charge the prompt again");
+        assertEquals(12 + 2, s.tenantStats("a").counter(), 1e-9, "re-admission does not charge the prompt again");
         assertEquals(3, a.generatedTokens(), "the recompute yields the next token");
         for (int i = 0; i < 10; i++) {
             Batch x = s.nextBatch();

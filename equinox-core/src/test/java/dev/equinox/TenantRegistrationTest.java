@@ -39,8 +39,8 @@ class TenantRegistrationTest {
         s.submit(RequestSpec.of("light", 100, 10)).orElseThrow();
         s.submit(RequestSpec.of("heavy", 100, 10)).orElseThrow();
         step(s);
-        assertEquals(100, d.counter("light"), 1e-9);
-        assertEquals(25, d.counter("heavy"), 1e-9);
+        assertEquals(100, d.tenantStats("light").counter(), 1e-9);
+        assertEquals(25, d.tenantStats("heavy").counter(), 1e-9);
     }
 
     @Test
@@ -50,17 +50,17 @@ class TenantRegistrationTest {
         s.registerTenant("a", 1);
         s.submit(RequestSpec.of("a", 100, 50)).orElseThrow();
         step(s);
-        assertEquals(100, d.counter("a"), 1e-9);
+        assertEquals(100, d.tenantStats("a").counter(), 1e-9);
         step(s); // one decode at weight 1: +2
-        assertEquals(102, d.counter("a"), 1e-9);
+        assertEquals(102, d.tenantStats("a").counter(), 1e-9);
         Thread t = new Thread(() -> s.registerTenant("a", 2));
         t.start();
         t.join();
         step(s); // one decode at weight 2: +1
-        assertEquals(103, d.counter("a"), 1e-9);
+        assertEquals(103, d.tenantStats("a").counter(), 1e-9);
         s.submit(RequestSpec.of("a", 100, 50)).orElseThrow();
         step(s); // the running request decodes (+2 / 2) and the new one is admitted (+100 / 2)
-        assertEquals(103 + 1 + 50, d.counter("a"), 1e-9);
+        assertEquals(103 + 1 + 50, d.tenantStats("a").counter(), 1e-9);
     }
 
     @Test
@@ -70,7 +70,7 @@ class TenantRegistrationTest {
         s.submit(RequestSpec.of("walk-in", 10, 10)).orElseThrow(); // created with weight 1
         s.registerTenant("walk-in", 5);
         step(s);
-        assertEquals(2, d.counter("walk-in"), 1e-9);
+        assertEquals(2, d.tenantStats("walk-in").counter(), 1e-9);
     }
 
     @Test

@@ -164,7 +164,10 @@ public final class FairnessTracker implements RequestListener {
             for (int i = 0, n = b.size(); i < n; i++) {
                 int produced = b.produced(i);
                 if (produced > 0) {
-                    int t = tenant(b.request(i));
+                    int t = b.tenantIndex(i); // from the batch's own array: no request object on this loop
+                    if (t >= ids.length || ids[t] == null) {
+                        addTenant(t, b.request(i).tenant());
+                    }
                     double c = outputWeight * produced;
                     service[t] += c;
                     if (slot >= 0) {
