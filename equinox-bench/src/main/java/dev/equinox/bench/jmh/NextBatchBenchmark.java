@@ -178,10 +178,6 @@ public class NextBatchBenchmark {
             steps = 0;
         }
 
-        /** Requests finished and resubmitted per step. */
-        public double finishedPerStep() {
-            return steps == 0 ? 0 : (double) submitted / steps;
-        }
     }
 
     @TearDown(Level.Trial)

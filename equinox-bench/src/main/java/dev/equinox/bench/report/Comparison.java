@@ -5,7 +5,9 @@ import dev.equinox.bench.sim.SimResult;
 import dev.equinox.metrics.FairnessOptions;
 import dev.equinox.bench.workload.Workload;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Several runs of the same workload (one per policy x predictor), with their summaries, ready for the reporters.
@@ -19,11 +21,6 @@ import java.util.List;
 public record Comparison(Workload workload, List<SimResult> results, List<RunSummary> summaries, ServiceMeasure measure,
         double outputTokenPrice) {
 
-    /** Runs summarised with VTC's token prices (w_p = 1, w_q = 2). */
-    public Comparison(Workload workload, List<SimResult> results, List<RunSummary> summaries) {
-        this(workload, results, summaries, ServiceMeasure.TOKENS, 2);
-    }
-
     /** Summarises every result with VTC's token prices. */
     public static Comparison of(Workload w, List<SimResult> results) {
         return of(w, results, ServiceMeasure.TOKENS);
@@ -32,10 +29,15 @@ public record Comparison(Workload workload, List<SimResult> results, List<RunSum
     /** Summarises every result, pricing service for the fairness columns as {@code measure} says. */
     public static Comparison of(Workload w, List<SimResult> results, ServiceMeasure measure) {
         List<RunSummary> s = new ArrayList<>();
-        double price = 2;
+        FairnessOptions vtc = FairnessOptions.vtcArtifact();
+        double price = vtc.outputWeight();
+        Map<String, Double> priceByEngine = new HashMap<>(); // GPU pricing: one cost model per engine, not per run
         for (SimResult r : results) {
-            price = measure.outputTokenPrice(w, CostModelRegistry.create(r.config().costModel()));
-            s.add(RunSummary.of(r, FairnessOptions.vtcArtifact().withTokenWeights(1, price)));
+            if (measure == ServiceMeasure.GPU) {
+                price = priceByEngine.computeIfAbsent(r.config().costModel(),
+                        name -> measure.outputTokenPrice(w, CostModelRegistry.create(name)));
+            }
+            s.add(RunSummary.of(r, vtc.withTokenWeights(vtc.promptWeight(), price)));
         }
         return new Comparison(w, List.copyOf(results), List.copyOf(s), measure, price);
     }

@@ -40,9 +40,13 @@ public final class RequestCsvReporter implements Reporter {
         for (SimResult r : c.results()) {
             Workload wl = r.workload();
             String label = Fmt.csvText(r.config().label());
+            String[] tenants = new String[wl.tenants().size()]; // quoted once per tenant, not once per row
+            for (int t = 0; t < tenants.length; t++) {
+                tenants[t] = Fmt.csvText(wl.tenants().get(t));
+            }
             for (int i = 0; i < wl.size(); i++) {
                 sb.setLength(0);
-                sb.append(label).append(',').append(Fmt.csvText(String.valueOf(wl.id(i)))).append(',').append(Fmt.csvText(wl.tenant(i))).append(',')
+                sb.append(label).append(',').append(wl.id(i)).append(',').append(tenants[wl.tenantIndex(i)]).append(',')
                         .append(Fmt.csv(wl.arrival(i))).append(',').append(wl.input(i)).append(',').append(r.generated()[i]).append(',')
                         .append(r.admitStep()[i] < 0 ? "" : Long.toString(r.admitStep()[i])).append(',')
                         .append(Fmt.csv(r.admittedAt()[i])).append(',').append(Fmt.csv(r.firstTokenAt()[i])).append(',')

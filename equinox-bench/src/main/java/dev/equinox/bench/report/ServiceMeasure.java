@@ -1,6 +1,7 @@
 package dev.equinox.bench.report;
 
 import dev.equinox.bench.workload.Workload;
+import dev.equinox.metrics.FairnessOptions;
 import dev.equinox.spi.EngineCostModel;
 
 /**
@@ -21,7 +22,7 @@ public enum ServiceMeasure {
     /** The price of an output token in prompt tokens, for a run of {@code w} on {@code model}. */
     public double outputTokenPrice(Workload w, EngineCostModel model) {
         if (this == TOKENS || w.size() == 0) {
-            return 2;
+            return FairnessOptions.vtcArtifact().outputWeight();
         }
         double in = 0;
         double out = 0;

@@ -39,7 +39,7 @@ class MarkdownReporterTest {
 
     private static Comparison synthetic(String name, RunSummary... runs) {
         Workload w = Workload.builder(name).add(0, "a", 0, 16, 4).build();
-        return new Comparison(w, List.of(), List.of(runs));
+        return new Comparison(w, List.of(), List.of(runs), ServiceMeasure.TOKENS, 2);
     }
 
     /** The cells of a markdown table row, split on unescaped pipes. */
