@@ -84,9 +84,9 @@ public final class MarkdownReporter implements Reporter {
         row(sb, RATIO_HEADER);
         separator(sb, 2, RATIO_HEADER.length);
         for (PolicyRatio r : ratios) {
-            row(sb, new String[] {"`" + r.workload() + "`", r.numerator() + " / " + r.denominator(), Fmt.f(r.ttftP90(), 2),
-                Fmt.f(r.avgServiceDiff(), 2), Fmt.f(r.maxServiceDiff(), 2), Fmt.f(r.outTokPerSec(), 3), Fmt.f(r.utilization(), 3),
-                Fmt.f(r.jain(), 3), Fmt.f(r.numeratorJain(), 3) + " / " + Fmt.f(r.denominatorJain(), 3)});
+            String[] c = r.cells();
+            row(sb, new String[] {"`" + r.workload() + "`", r.numerator() + " / " + r.denominator(), c[0], c[1], c[2], c[3], c[4], c[5],
+                Fmt.f(r.numeratorJain(), 3) + " / " + Fmt.f(r.denominatorJain(), 3)});
         }
         return sb.append('\n').toString();
     }

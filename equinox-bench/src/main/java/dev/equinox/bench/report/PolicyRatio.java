@@ -79,4 +79,13 @@ public record PolicyRatio(String workload, String numerator, String denominator,
         }
         return a / b;
     }
+
+    /**
+     * The six ratios as shown by every reporter, in order: p90 TTFT, average and maximum service difference (2
+     * decimals), output tokens/s, utilization and Jain's index (3 decimals).
+     */
+    String[] cells() {
+        return new String[] {Fmt.f(ttftP90(), 2), Fmt.f(avgServiceDiff(), 2), Fmt.f(maxServiceDiff(), 2), Fmt.f(outTokPerSec(), 3),
+            Fmt.f(utilization(), 3), Fmt.f(jain(), 3)};
+    }
 }

@@ -68,9 +68,9 @@ public final class TableReporter implements Reporter {
             rw = Math.max(rw, r.numerator().length() + 3 + r.denominator().length());
         }
         for (PolicyRatio r : ratios) {
+            String[] c = r.cells();
             out.printf(Locale.ROOT, "  %-" + ww + "s  %-" + rw + "s  ttft_p90 %6s  avgSD %6s  maxSD %6s  tput %6s  util %6s  jain %6s%n",
-                    r.workload(), r.numerator() + " / " + r.denominator(), Fmt.f(r.ttftP90(), 2), Fmt.f(r.avgServiceDiff(), 2),
-                    Fmt.f(r.maxServiceDiff(), 2), Fmt.f(r.outTokPerSec(), 3), Fmt.f(r.utilization(), 3), Fmt.f(r.jain(), 3));
+                    r.workload(), r.numerator() + " / " + r.denominator(), c[0], c[1], c[2], c[3], c[4], c[5]);
         }
         out.flush();
     }
