@@ -129,12 +129,10 @@ final class BertEncoder implements AutoCloseable {
         }
     }
 
-    /** Loads an encoder from ONNX bytes; {@code heads} 0 means the default rule. */
-    static BertEncoder fromOnnx(byte[] onnx, int heads) {
-        return fromOnnx(onnx, heads, ENGINE, "memory");
-    }
-
-    /** Loads an encoder from ONNX bytes onto a named DJL engine (tests use a missing one). */
+    /**
+     * Loads an encoder from ONNX bytes onto a named DJL engine ({@link #ENGINE}; tests also use a missing one);
+     * {@code heads} 0 means the default rule, {@code source} is what {@link #source()} reports.
+     */
     static BertEncoder fromOnnx(byte[] onnx, int heads, String engine, String source) {
         return new BertEncoder(OnnxReader.read(onnx), heads, engine, source);
     }
@@ -214,27 +212,17 @@ final class BertEncoder implements AutoCloseable {
         return maxPositions;
     }
 
-    int vocabulary() {
-        return vocab;
-    }
-
     /** Where the weights came from ({@code minilm}, a path, {@code classpath:...}). */
     String source() {
         return source;
     }
 
     /**
-     * Mean-pooled last hidden state of one sequence of token ids (with its special tokens), truncated to the
-     * position table. An empty sequence gives a zero vector.
-     */
-    float[] embed(int[] ids) {
-        return embed(ids, layers.length);
-    }
-
-    /**
-     * Mean-pooled hidden state after the first {@code depth} layers (0: the embedding layer's output, after its
-     * LayerNorm). Cost grows linearly with depth: a shallower encoder is the cheap option MoPE can be trained
-     * with (see docs/mope.md for the measured accuracy and latency per depth).
+     * Mean-pooled hidden state of one sequence of token ids (with its special tokens, truncated to the position
+     * table) after the first {@code depth} layers: {@link #layers()} for the last hidden state, 0 for the embedding
+     * layer's output, after its LayerNorm. An empty sequence gives a zero vector. Cost grows linearly with depth: a
+     * shallower encoder is the cheap option MoPE can be trained with (see docs/mope.md for the measured accuracy and
+     * latency per depth).
      */
     float[] embed(int[] ids, int depth) {
         checkDepth(depth);

@@ -86,8 +86,10 @@ final class Dataset {
 
     /**
      * The same examples with tenants replaced: {@code field} keeps the data's own ({@code tenant},
-     * {@code model_name} or {@code subset}); {@code hash:N} assigns tenant {@code t0..t(N-1)} by a hash of the
-     * example's prompt and position, unrelated to its content, as the simulator's trace readers do.
+     * {@code model_name} or {@code subset}); {@code hash:N} assigns tenant {@code t0..t(N-1)} from the seed and the
+     * example's index in {@code data} alone ({@code SplittableRandom(seed * 31 + index)}, equal expected shares), so
+     * the tenant is unrelated to the example's content, as in the simulator's row-hash trace readers (which draw
+     * Zipf-skewed shares with another hash).
      *
      * @throws IllegalArgumentException for another value
      */

@@ -29,11 +29,10 @@ final class LengthRules {
     /** What the rules found; {@code tokens} is NaN when no explicit size was given. */
     record Cue(double tokens, boolean terse) {
         static final Cue NONE = new Cue(Double.NaN, false);
-
-        boolean any() {
-            return terse || !Double.isNaN(tokens);
-        }
     }
+
+    /** The rules read a prompt's first 4000 characters: cues sit in the instruction, and the cost stays bounded. */
+    static final int SCAN_CHARS = 4000;
 
     private LengthRules() {
     }
@@ -42,11 +41,11 @@ final class LengthRules {
         if (prompt == null || prompt.isEmpty()) {
             return Cue.NONE;
         }
-        String text = prompt.length() > 4000 ? prompt.substring(0, 4000) : prompt;
-        if (TERSE.matcher(text).find()) { // "in one word" is terse, not a 1-word size: the answer has a few tokens
+        int end = scanEnd(prompt);
+        if (TERSE.matcher(prompt).region(0, end).find()) { // "in one word" is terse, not a 1-word size: a few tokens
             return new Cue(Double.NaN, true);
         }
-        Matcher m = SIZE.matcher(text);
+        Matcher m = SIZE.matcher(prompt).region(0, end);
         if (m.find()) {
             String num = m.group(1) != null ? m.group(1) : m.group(3);
             String unit = (m.group(2) != null ? m.group(2) : m.group(4)).toLowerCase(Locale.ROOT);
@@ -58,6 +57,20 @@ final class LengthRules {
             }
         }
         return Cue.NONE;
+    }
+
+    /**
+     * Where the rules stop reading: after {@value #SCAN_CHARS} characters, or one fewer when the last would be the
+     * high half of a surrogate pair (a word-boundary check at the region's end would otherwise read the whole pair).
+     * With the region's default opaque bounds, the matches are those of the prefix
+     * {@code prompt.substring(0, SCAN_CHARS)}, without copying it: a lone high surrogate at that prefix's end is
+     * neither matchable nor a word character, like the region's end.
+     */
+    static int scanEnd(String prompt) {
+        if (prompt.length() <= SCAN_CHARS) {
+            return prompt.length();
+        }
+        return Character.isHighSurrogate(prompt.charAt(SCAN_CHARS - 1)) ? SCAN_CHARS - 1 : SCAN_CHARS;
     }
 
     private static double number(String s) {

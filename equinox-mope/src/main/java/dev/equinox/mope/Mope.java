@@ -20,10 +20,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Pipeline: the prompt is tokenized once (all-MiniLM-L6-v2's WordPiece through DJL's HuggingFace tokenizers;
- * the encoder reads at most 512 tokens, the length feature counts up to ~4096) and encoded by MiniLM on the DJL
- * PyTorch engine, mean-pooled after the model's depth of layers (the bundled model uses depth 0, MiniLM's
- * embedding layer: docs/mope.md measured it as accurate as all six layers for this task at a fraction of the
- * cost); a router (explicit length rules, the max-tokens cap, then a learned classifier) picks one of K
+ * the encoder reads at most 512 tokens, the length feature counts the first 98,304 characters) and encoded by
+ * MiniLM on the DJL PyTorch engine, mean-pooled after the model's depth of layers (the bundled model uses depth
+ * 0, MiniLM's embedding layer: docs/mope.md measured it as accurate as all six layers for this task at a fraction
+ * of the cost); a router (explicit length rules, the max-tokens cap, then a learned classifier) picks one of K
  * output-length buckets; that bucket's expert, trained only on its bucket, predicts log output tokens. The
  * trained router and experts are small and ship in the jar; the encoder weights come from the langchain4j
  * MiniLM jar on Maven Central. Nothing is downloaded.
@@ -31,10 +31,10 @@ import java.util.Objects;
  * <p>Deterministic: the same request always gives the same prediction (no state is kept between requests). A
  * request without prompt text is predicted from its prompt length alone (the embedding of an empty prompt plus
  * the length feature). Texts are sanitised (control characters, unpaired surrogates), and a huge prompt is
- * truncated, so any string is accepted. Thread-safe; a prediction takes about a millisecond on a CPU core, so
- * {@link #isBlocking()} is true and the scheduler calls it on its prediction executor. Every failure, including
- * one inside the native engine, is a {@link MopeException}, which the scheduler answers with its fallback
- * predictor. Close to release the native encoder.
+ * truncated, so any string is accepted. Thread-safe; a prediction takes 0.25-2.7 ms on a CPU core (p50 at 32-512
+ * prompt tokens, docs/performance.md), so {@link #isBlocking()} is true and the scheduler calls it on its
+ * prediction executor. Every failure, including one inside the native engine, is a {@link MopeException}, which
+ * the scheduler answers with its fallback predictor. Close to release the native encoder.
  */
 public final class Mope implements Predictor {
     /** Class-path location of the bundled default model. */
@@ -123,32 +123,42 @@ public final class Mope implements Predictor {
     }
 
     /**
-     * Predicted output tokens for a prompt with no max-tokens cap; the prompt length is counted with the
-     * encoder's tokenizer.
+     * The prediction with its route. The prompt-length feature is counted from the text when there is text (what
+     * training did), else it is {@code promptTokens}.
      */
-    public int predictOutputTokens(String prompt) {
-        Objects.requireNonNull(prompt, "prompt");
-        return explain(prompt, -1, 0).tokens();
+    MopeModel.Result explain(String prompt, int promptTokens, int maxOutputTokens) {
+        MopeTokenizer.Tokens t = tokenize(prompt);
+        LengthRules.Cue cue = LengthRules.analyse(prompt);
+        return model.predict(features(t, prompt != null ? t.count() : promptTokens, cue), cue, maxOutputTokens);
+    }
+
+    /** What {@code mope predict} prints: the route, the single proxy's value on the same features, the costs. */
+    record Explanation(MopeModel.Result result, int proxyTokens, Prediction prediction) {
     }
 
     /**
-     * The prediction with its route. {@code promptTokens} below 0 means: count them with the encoder's
-     * tokenizer (what training did); a prompt without text uses the given length.
+     * The prediction for a prompt text, with its route and the single proxy's value, from one tokenization; the
+     * costs use the counted prompt length (at least 1).
      */
-    MopeModel.Result explain(String prompt, int promptTokens, int maxOutputTokens) {
+    Explanation explainText(String prompt, int maxOutputTokens) {
+        MopeTokenizer.Tokens t = tokenize(Objects.requireNonNull(prompt, "prompt"));
+        LengthRules.Cue cue = LengthRules.analyse(prompt);
+        float[] x = features(t, t.count(), cue);
+        MopeModel.Result r = model.predict(x, cue, maxOutputTokens);
+        return new Explanation(r, model.proxyTokens(x, maxOutputTokens), withCosts(r.tokens(), Math.max(1, t.count())));
+    }
+
+    private MopeTokenizer.Tokens tokenize(String prompt) {
         if (closed) {
             throw new MopeException("this Mope predictor is closed");
         }
-        MopeTokenizer.Tokens t = tokenizer.tokenize(prompt);
-        int length = prompt != null || promptTokens < 0 ? t.count() : promptTokens;
-        float[] emb = MopeModel.normalise(encoder.embed(t.ids(), model.encoder.depth()));
-        LengthRules.Cue cue = LengthRules.analyse(prompt);
-        return model.predict(model.standardise(MopeModel.rawFeatures(emb, length, cue)), cue, maxOutputTokens);
+        return tokenizer.tokenize(prompt);
     }
 
-    /** L2-normalised prompt embedding at the model's depth; null text is embedded as the empty prompt. */
-    float[] embed(String prompt) {
-        return MopeModel.normalise(encoder.embed(tokenizer.encode(prompt), model.encoder.depth()));
+    /** Standardised features: the L2-normalised embedding at the model's depth, the length and the cue. */
+    private float[] features(MopeTokenizer.Tokens t, int length, LengthRules.Cue cue) {
+        float[] emb = MopeModel.normalise(encoder.embed(t.ids(), model.encoder.depth()));
+        return model.standardise(MopeModel.rawFeatures(emb, length, cue));
     }
 
     /**
@@ -166,11 +176,17 @@ public final class Mope implements Predictor {
             return withCosts(out, request.promptTokens());
         } catch (MopeException e) {
             throw e;
-        } catch (RuntimeException | LinkageError e) { // an engine error inside DJL: one typed exception for callers
+        } catch (RuntimeException | LinkageError e) { // DJL's native engine, the cost model...: one typed exception
             throw new MopeException("MoPE prediction failed for " + request + ": " + e, e);
         }
     }
 
+    /**
+     * Latency, throughput and utilization for {@code out} output tokens after a prompt of {@code promptTokens}
+     * (at least 1). The latency is {@link EngineCostModel#idleLatencySeconds}'s definition (one prefill step, then
+     * {@code out - 1} batch-1 decode steps at the mean context, as core's cost models compute it) summed from the
+     * step times that also weight the utilization, so each step time is asked of the cost model once.
+     */
     Prediction withCosts(int out, int promptTokens) {
         long pairs = (long) promptTokens * promptTokens;
         double tPrefill = cost.stepSeconds(promptTokens, pairs, 0, 0);
@@ -179,7 +195,7 @@ public final class Mope implements Predictor {
         long meanContext = promptTokens + (long) out / 2;
         double tDecode = steps > 0 ? cost.stepSeconds(0, 0, 1, meanContext) : 0;
         double uDecode = steps > 0 ? cost.utilization(0, 0, 1, meanContext) : 0;
-        double latency = cost.idleLatencySeconds(promptTokens, out);
+        double latency = steps > 0 ? tPrefill + steps * tDecode : tPrefill;
         double busy = tPrefill * uPrefill + steps * tDecode * uDecode;
         double util = latency > 0 ? Math.max(0, Math.min(1, busy / latency)) : Double.NaN;
         double throughput = latency > 0 ? out / latency : Double.NaN;

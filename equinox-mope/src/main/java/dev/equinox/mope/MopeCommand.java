@@ -185,7 +185,7 @@ public class MopeCommand implements Callable<Integer> {
                 info.put("limitPerFile", opts.limit);
                 Mlp.Config dc = Mlp.Config.defaults(seed);
                 Mlp.Config cfg = new Mlp.Config(hidden, dc.maxEpochs(), dc.patience(), dc.batch(), dc.lr(), dc.weightDecay(), seed);
-                MopeTrainer.Trained t = MopeTrainer.train(ec, routing, raw, tokens, groups, buckets, validation, seed, cfg, info, this::log);
+                MopeTrainer.Trained t = MopeTrainer.train(ec, routing, raw, tokens, groups, buckets, validation, cfg, info, this::log);
                 t.model().save(outDir);
                 List<Dataset.Example> val = new ArrayList<>();
                 float[][] vraw = new float[t.validation().length][];
@@ -245,11 +245,11 @@ public class MopeCommand implements Callable<Integer> {
         @Override
         int run() {
             try (Mope mope = Mope.load(model)) {
-                int promptTokens = Math.max(1, mope.tokenizer().tokenize(prompt).count());
-                MopeModel.Result r = mope.explain(prompt, promptTokens, maxTokens);
-                Prediction p = mope.withCosts(r.tokens(), promptTokens);
+                Mope.Explanation x = mope.explainText(prompt, maxTokens);
+                MopeModel.Result r = x.result();
+                Prediction p = x.prediction();
                 log(String.format(Locale.ROOT, "output tokens %d (bucket %d via %s; learned router said %d; single proxy %d)",
-                        r.tokens(), r.bucket(), r.reason(), r.routerBucket(), r.proxyTokens()));
+                        r.tokens(), r.bucket(), r.reason(), r.routerBucket(), x.proxyTokens()));
                 log(String.format(Locale.ROOT, "idle latency %.3f s, throughput %.1f tokens/s, GPU utilization %.2f (cost model: VTC A10G)",
                         p.latencySeconds(), p.throughputTokensPerSecond(), p.gpuUtilization()));
             }
@@ -298,8 +298,14 @@ public class MopeCommand implements Callable<Integer> {
 
     private static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "see", "it"};
 
-    /** English text of exactly {@code tokens} MiniLM ids including [CLS] and [SEP] (each word is one WordPiece). */
-    static String promptOfTokens(int tokens) {
+    /**
+     * English text of exactly {@code tokens} MiniLM ids including [CLS] and [SEP] (each word is one WordPiece): the
+     * prompts of {@code mope bench}, {@code mope study}'s timings and the JMH {@code MopeBenchmark}.
+     *
+     * @param tokens the encoder input length wanted, [CLS] and [SEP] included (below 2: the empty prompt)
+     * @return {@code tokens - 2} words separated by single spaces
+     */
+    public static String promptOfTokens(int tokens) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < Math.max(0, tokens - 2); i++) {
             if (i > 0) {

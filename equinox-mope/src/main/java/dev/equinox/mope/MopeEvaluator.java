@@ -96,18 +96,19 @@ final class MopeEvaluator {
                     capped++;
                 }
                 LengthRules.Cue cue = LengthRules.analyse(e.prompt());
-                MopeModel.Result r = model.predict(model.standardise(raw[i]), cue, cap);
+                float[] f = model.standardise(raw[i]);
+                MopeModel.Result r = model.predict(f, cue, cap);
                 mope[i] = r.tokens();
                 hard[i] = r.hardTokens();
                 soft[i] = r.softTokens();
-                proxy[i] = r.proxyTokens();
+                proxy[i] = model.proxyTokens(f, cap);
                 median[i] = MopeModel.clamp(model.trainMedian, cap);
                 RequestSpec spec = RequestSpec.of(e.tenant(), 1, cap > 0 ? cap : Integer.MAX_VALUE);
                 moving[i] = MopeModel.clamp(ma.predict(spec).outputTokens(), cap);
                 ma.observe(spec, e.outputTokens());
-                MopeModel.Result free = cap > 0 ? model.predict(model.standardise(raw[i]), cue, 0) : r;
+                MopeModel.Result free = cap > 0 ? model.predict(f, cue, 0) : r;
                 double lm = Math.log(free.tokens());
-                double lp = Math.log(free.proxyTokens());
+                double lp = Math.log(cap > 0 ? model.proxyTokens(f, 0) : proxy[i]);
                 double[] c = residual.get(e.tenant());
                 mopeOnline[i] = MopeModel.clamp(Math.exp(lm + (c == null ? 0 : c[0])), cap);
                 proxyOnline[i] = MopeModel.clamp(Math.exp(lp + (c == null ? 0 : c[1])), cap);

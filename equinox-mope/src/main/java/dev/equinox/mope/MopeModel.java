@@ -128,7 +128,15 @@ final class MopeModel {
      * One prediction with its provenance: the tokens of the model's routing mode, and both modes' values (hard:
      * the chosen bucket's expert; soft: the router-probability-weighted geometric mean of the allowed experts).
      */
-    record Result(int tokens, int bucket, int routerBucket, String reason, int proxyTokens, int hardTokens, int softTokens) {
+    record Result(int tokens, int bucket, int routerBucket, String reason, int hardTokens, int softTokens) {
+    }
+
+    /**
+     * The single-proxy baseline's prediction on the same features, clamped like {@link #predict}'s (cap 0: none).
+     * Not part of MoPE's prediction: the evaluator and {@code mope predict} report it for comparison.
+     */
+    int proxyTokens(float[] standardisedFeatures, int maxOutputTokens) {
+        return clamp(Math.exp(proxy.forward(standardisedFeatures)[0]), maxOutputTokens);
     }
 
     /**
@@ -141,11 +149,9 @@ final class MopeModel {
     Result predict(float[] standardisedFeatures, LengthRules.Cue cue, int maxOutputTokens) {
         float[] logits = router.forward(standardisedFeatures);
         int routed = Mlp.argmax(logits);
-        double proxyTokens = Math.exp(proxy.forward(standardisedFeatures)[0]);
-        int pt = clamp(proxyTokens, maxOutputTokens);
         if (!Double.isNaN(cue.tokens())) {
             int t = clamp(cue.tokens(), maxOutputTokens);
-            return new Result(t, bucketOf(cue.tokens()), routed, "rule:explicit-size", pt, t, t);
+            return new Result(t, bucketOf(cue.tokens()), routed, "rule:explicit-size", t, t);
         }
         int lo = 0;
         int hi = experts.length - 1;
@@ -184,7 +190,7 @@ final class MopeModel {
         }
         int hard = clamp(Math.exp(hardLog), maxOutputTokens);
         int soft = clamp(Math.exp(weighted / z), maxOutputTokens);
-        return new Result(routing == Routing.SOFT ? soft : hard, bucket, routed, reason, pt, hard, soft);
+        return new Result(routing == Routing.SOFT ? soft : hard, bucket, routed, reason, hard, soft);
     }
 
     static int clamp(double tokens, int max) {

@@ -109,7 +109,7 @@ final class MopeStudy extends MopeCommand.Base {
         MopeModel.EncoderConfig ec = MopeModel.EncoderConfig.of(enc, depth, tok, null);
         int[] tokens = tr.stream().mapToInt(Dataset.Example::outputTokens).toArray();
         String[] groups = tr.stream().map(Dataset.Example::prompt).toArray(String[]::new);
-        MopeTrainer.Trained t = MopeTrainer.train(ec, MopeModel.Routing.SOFT, trRaw, tokens, groups, buckets, 0.1, seed,
+        MopeTrainer.Trained t = MopeTrainer.train(ec, MopeModel.Routing.SOFT, trRaw, tokens, groups, buckets, 0.1,
                 Mlp.Config.defaults(seed), null, quiet);
         List<Dataset.Example> val = new ArrayList<>();
         float[][] vraw = new float[t.validation().length][];

@@ -11,24 +11,26 @@ import java.util.Map;
 
 /**
  * The encoder's HuggingFace tokenizer (DJL's Rust binding), loaded from a {@code tokenizer.json} file or class-path
- * resource (default: the one in the langchain4j MiniLM jar). One tokenization per prompt gives both the encoder
- * input ({@code [CLS] text [SEP]}, cut to {@code maxTokens} ids by keeping the head, as HuggingFace truncation
- * does) and the prompt's length in tokens; {@link #count} measures a response (no special tokens).
+ * resource (default: the one in the langchain4j MiniLM jar). One tokenization per prompt ({@link #tokenize}) gives
+ * both the encoder input ({@code [CLS] text [SEP]}, cut to {@code maxTokens} ids by keeping the head, as HuggingFace
+ * truncation does) and the prompt's length in tokens for MoPE's length feature; {@link #count} counts a whole text
+ * exactly (no special tokens), for data sets' responses and the simulator's prompt and output lengths.
  *
  * <p>Robustness: text is sanitised first (NUL and other control characters except tab and newlines become spaces,
- * unpaired surrogates become U+FFFD), so binary junk tokenizes to [UNK]s instead of failing in native code. A very
- * long text is cut to {@code 4096 * 24} characters before tokenizing (a WordPiece token averages about 4
- * characters of English), so a 100k-token prompt costs a bounded ~20 ms and its counted length saturates near
- * 4096 tokens, far beyond the 512 the encoder reads.
+ * unpaired surrogates become U+FFFD), so binary junk tokenizes to [UNK]s instead of failing in native code. On the
+ * prediction path ({@link #tokenize}) a very long text is cut to its first {@code 4096 * 24} characters before
+ * tokenizing (24 characters per token for 4096 tokens, far beyond the 512 the encoder reads; a WordPiece token of
+ * English averages about 4 characters), so a 100k-token prompt costs no more than a 98,304-character one and its
+ * length feature stops growing there. {@link #count} does not cut: its cost grows with the text.
  */
 final class MopeTokenizer implements AutoCloseable {
     static final String MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
     static final int CHARS_PER_TOKEN_CUT = 24;
-    static final int COUNT_LIMIT_TOKENS = 4096;
+    /** Tokens whose worth of characters ({@link #CHARS_PER_TOKEN_CUT} each) {@link #tokenize} reads at most. */
+    static final int CUT_TOKENS = 4096;
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxTokens;
-    private final String source;
 
     /** Encoder input ids and the prompt's length in tokens (without special tokens). */
     record Tokens(int[] ids, int count) {
@@ -39,7 +41,6 @@ final class MopeTokenizer implements AutoCloseable {
             throw new IllegalArgumentException("maxTokens must be >= 2, got " + maxTokens);
         }
         this.maxTokens = maxTokens;
-        this.source = source;
         try {
             this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
                     Map.of("truncation", "false", "padding", "false"));
@@ -69,11 +70,6 @@ final class MopeTokenizer implements AutoCloseable {
         }
     }
 
-    /** The MiniLM tokenizer from the class path, or {@code path} when not null. */
-    static MopeTokenizer load(Path path, int maxTokens) {
-        return load(path == null ? null : path.toString(), maxTokens);
-    }
-
     private static MopeTokenizer fromClasspath(String name, int maxTokens) {
         try (InputStream in = MopeTokenizer.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
@@ -90,10 +86,6 @@ final class MopeTokenizer implements AutoCloseable {
         return maxTokens;
     }
 
-    String source() {
-        return source;
-    }
-
     /**
      * Token ids only, through DJL's JNI binding directly: {@code HuggingFaceTokenizer.encode} also copies every
      * token string, offset and mask into Java, which doubled the cost of a 512-token prompt.
@@ -107,9 +99,12 @@ final class MopeTokenizer implements AutoCloseable {
         }
     }
 
-    /** Encoder input and prompt length in one tokenization; null text counts as empty. */
+    /**
+     * Encoder input and prompt length in one tokenization of the text's first {@code CUT_TOKENS *
+     * CHARS_PER_TOKEN_CUT} characters (the prediction path: bounded cost); null text counts as empty.
+     */
     Tokens tokenize(String text) {
-        long[] all = ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), true);
+        long[] all = ids(cut(sanitise(text)), true);
         int count = Math.max(0, all.length - 2);
         int n = Math.min(all.length, maxTokens);
         int[] ids = new int[n];
@@ -127,12 +122,12 @@ final class MopeTokenizer implements AutoCloseable {
         return tokenize(text).ids();
     }
 
-    /** The number of tokens of {@code text} (no special tokens, counted up to about 4096). */
+    /** The number of tokens of the whole of {@code text}, without special tokens and without any cut; 0 for null. */
     int count(String text) {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        return ids(cut(sanitise(text), COUNT_LIMIT_TOKENS), false).length;
+        return ids(sanitise(text), false).length;
     }
 
     /** Control characters (but tab, CR, LF) to spaces, unpaired surrogates to U+FFFD; null to "". */
@@ -169,12 +164,13 @@ final class MopeTokenizer implements AutoCloseable {
         return sb == null ? text : sb.toString();
     }
 
-    static String cut(String text, int maxTokens) {
-        long limit = (long) maxTokens * CHARS_PER_TOKEN_CUT;
+    /** The first {@code CUT_TOKENS * CHARS_PER_TOKEN_CUT} characters of {@code text}, not splitting a surrogate pair. */
+    static String cut(String text) {
+        int limit = CUT_TOKENS * CHARS_PER_TOKEN_CUT;
         if (text.length() <= limit) {
             return text;
         }
-        int end = (int) limit;
+        int end = limit;
         if (Character.isHighSurrogate(text.charAt(end - 1))) {
             end--;
         }

@@ -40,9 +40,11 @@ final class MopeTrainer {
      *
      * @param groups examples with the same group (the prompt) go to the same side of the train/validation split,
      *               so a prompt answered by many models cannot leak into validation; null: every example alone
+     * @param config the networks' settings; its seed also draws the split (the router gets it, expert b
+     *               seed + 1 + b, the proxy seed + 100)
      */
     static Trained train(MopeModel.EncoderConfig encoder, MopeModel.Routing routing, float[][] raw, int[] tokens, String[] groups, int buckets,
-            double validationShare, long seed, Mlp.Config config, ObjectNode extraInfo, Consumer<String> log) {
+            double validationShare, Mlp.Config config, ObjectNode extraInfo, Consumer<String> log) {
         if (raw.length != tokens.length || raw.length < buckets * 10) {
             throw new MopeException("need at least " + buckets * 10 + " training examples, got " + raw.length);
         }
@@ -90,7 +92,7 @@ final class MopeTrainer {
             int[] t = g.stream().mapToInt(i -> tokens[i]).sorted().toArray();
             strata.get(shell.bucketOf(t[t.length / 2])).add(g);
         }
-        SplittableRandom rnd = new SplittableRandom(seed);
+        SplittableRandom rnd = new SplittableRandom(config.seed());
         List<Integer> train = new ArrayList<>();
         List<Integer> val = new ArrayList<>();
         for (List<List<Integer>> stratum : strata) {
@@ -135,7 +137,7 @@ final class MopeTrainer {
         info.put("examples", n);
         info.put("train", train.size());
         info.put("validation", val.size());
-        info.put("seed", seed);
+        info.put("seed", config.seed());
         info.put("hidden", config.hidden());
         MopeModel model = new MopeModel(encoder, routing, bounds, mean, std, router, experts, proxy, median, info);
         return new Trained(model, val.stream().mapToInt(Integer::intValue).toArray());

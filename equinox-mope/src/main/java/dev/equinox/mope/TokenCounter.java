@@ -2,9 +2,9 @@ package dev.equinox.mope;
 
 /**
  * Counts the tokens of texts with a HuggingFace {@code tokenizer.json} (DJL's binding): used to measure prompts
- * and responses of prompt/response data sets in the tokenizer MoPE is trained with. Texts are sanitised and very
- * long ones cut as in MoPE's own tokenization (counts saturate near 4096 tokens). Thread-safe; close to free the
- * native tokenizer.
+ * and responses of prompt/response data sets in the tokenizer MoPE is trained with. Texts are sanitised as in
+ * MoPE's own tokenization and counted whole, however long (unlike MoPE's length feature, which reads a prompt's
+ * first 98,304 characters). Thread-safe; close to free the native tokenizer.
  *
  * <pre>{@code
  * try (TokenCounter c = TokenCounter.load(null)) {   // all-MiniLM-L6-v2's WordPiece, from the class path
@@ -32,11 +32,6 @@ public final class TokenCounter implements AutoCloseable {
     /** The number of tokens of {@code text} without special tokens; 0 for null or empty text. */
     public int count(String text) {
         return tokenizer.count(text);
-    }
-
-    /** Where the tokenizer came from. */
-    public String source() {
-        return tokenizer.source();
     }
 
     @Override

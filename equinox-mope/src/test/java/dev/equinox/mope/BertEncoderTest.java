@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BertEncoderTest {
 
     private static float[] embed(String s) {
-        return SharedModels.encoder().embed(SharedModels.tokenizer().encode(s));
+        return SharedModels.encoder().embed(SharedModels.tokenizer().encode(s), SharedModels.encoder().layers());
     }
 
     static double cosine(float[] a, float[] b) {
@@ -68,21 +68,24 @@ class BertEncoderTest {
         int[] ids = SharedModels.tokenizer().encode("The quick brown fox.");
         float[][] all = SharedModels.encoder().embedAllDepths(ids);
         assertEquals(7, all.length);
-        assertArrayEquals(SharedModels.encoder().embed(ids), all[6]);
+        assertArrayEquals(SharedModels.encoder().embed(ids, 6), all[6]);
     }
 
     @Test
     void embed_emptyIds_zeroVector() {
-        float[] z = SharedModels.encoder().embed(new int[0]);
-        assertEquals(384, z.length);
-        for (float f : z) {
-            assertEquals(0f, f);
+        for (int depth : new int[] {0, 6}) { // the plain-Java depth-0 path and the engine's
+            float[] z = SharedModels.encoder().embed(new int[0], depth);
+            assertEquals(384, z.length);
+            for (float f : z) {
+                assertEquals(0f, f);
+            }
         }
     }
 
     @Test
     void embed_idOutsideVocabulary_throwsMopeException() {
-        assertThrows(MopeException.class, () -> SharedModels.encoder().embed(new int[] {101, 999_999, 102}));
+        assertThrows(MopeException.class, () -> SharedModels.encoder().embed(new int[] {101, 999_999, 102}, 6));
+        assertThrows(MopeException.class, () -> SharedModels.encoder().embed(new int[] {101, 999_999, 102}, 0));
     }
 
     @Test

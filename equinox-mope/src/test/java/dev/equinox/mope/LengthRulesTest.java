@@ -31,8 +31,28 @@ class LengthRulesTest {
 
     @Test
     void analyse_noCue_none() {
-        assertFalse(LengthRules.analyse("Tell me about the history of Rome.").any());
-        assertFalse(LengthRules.analyse("").any());
-        assertFalse(LengthRules.analyse(null).any());
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse("Tell me about the history of Rome."));
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse(""));
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse(null));
+    }
+
+    @Test
+    void analyse_longPrompt_onlyFirst4000CharactersRead() {
+        String pad = "x".repeat(LengthRules.SCAN_CHARS - "in 300 words".length() - 1) + " ";
+        assertEquals(405, LengthRules.analyse(pad + "in 300 words" + " more text").tokens(), 1e-9); // ends at 4000
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse("x".repeat(LengthRules.SCAN_CHARS - 5) + " in 300 words"));
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse("y".repeat(5000) + " Yes or no?"));
+        assertTrue(LengthRules.analyse("Yes or no? " + "y".repeat(5000)).terse());
+    }
+
+    @Test
+    void analyse_cutInsideSurrogatePair_sameAsPrefix() {
+        // "words" ends at index 3998 and a supplementary letter (U+1D400, a word character) straddles the cut at
+        // 4000: in the 4000-character prefix its lone high half is no word character, so a boundary follows "words"
+        String pad = "x".repeat(LengthRules.SCAN_CHARS - "in 300 words".length() - 2) + " ";
+        String prompt = pad + "in 300 words" + "\uD835\uDC00 tail";
+        assertEquals(LengthRules.SCAN_CHARS - 1, LengthRules.scanEnd(prompt));
+        assertEquals(405, LengthRules.analyse(prompt).tokens(), 1e-9);
+        assertEquals(LengthRules.Cue.NONE, LengthRules.analyse("in 300 words\uD835\uDC00")); // not cut: no boundary
     }
 }

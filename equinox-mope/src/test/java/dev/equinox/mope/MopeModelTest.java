@@ -35,12 +35,13 @@ class MopeModelTest {
     @Test
     void predict_hardAndSoft_chosenExpertAndWeightedGeometricMean() {
         // probabilities 3/5, 1/5, 1/5: soft = 10^(0.6*1 + 0.2*2 + 0.2*3) = 10^1.6 = 39.8
-        MopeModel.Result r = model(MopeModel.Routing.SOFT, (float) Math.log(3), 0, 0).predict(X, LengthRules.Cue.NONE, 0);
+        MopeModel m = model(MopeModel.Routing.SOFT, (float) Math.log(3), 0, 0);
+        MopeModel.Result r = m.predict(X, LengthRules.Cue.NONE, 0);
         assertEquals(0, r.bucket());
         assertEquals(10, r.hardTokens());
         assertEquals(40, r.softTokens());
         assertEquals(40, r.tokens());
-        assertEquals(50, r.proxyTokens());
+        assertEquals(50, m.proxyTokens(X, 0));
         assertEquals("router", r.reason());
         assertEquals(10, model(MopeModel.Routing.HARD, (float) Math.log(3), 0, 0).predict(X, LengthRules.Cue.NONE, 0).tokens());
     }
@@ -57,7 +58,7 @@ class MopeModelTest {
         assertEquals(10, r.hardTokens());
         MopeModel.Result tight = m.predict(X, LengthRules.Cue.NONE, 5);
         assertEquals(5, tight.tokens());
-        assertEquals(5, tight.proxyTokens());
+        assertEquals(5, m.proxyTokens(X, 5));
     }
 
     @Test

@@ -1,12 +1,15 @@
 package dev.equinox.mope;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.equinox.RequestSpec;
+import dev.equinox.spi.EngineCostModel;
 import dev.equinox.spi.Prediction;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,7 @@ class MopeTest {
         Prediction p = MOPE.predict(s);
         double expected = dev.equinox.cost.CostModels.vtcA10g().idleLatencySeconds(40, p.outputTokens());
         assertEquals(expected, p.latencySeconds(), 1e-12);
+        assertEquals(expected, p.latencySeconds(), 0.0, "the cost model's own idle latency, to the bit");
         assertEquals(p.outputTokens() / expected, p.throughputTokensPerSecond(), 1e-9);
     }
 
@@ -91,6 +95,19 @@ class MopeTest {
         Prediction a = MOPE.predict(spec(null, 300, 1024));
         assertTrue(a.outputTokens() >= 1);
         assertEquals(a, MOPE.predict(spec(null, 300, 1024)));
+        // the request's prompt length is the length feature (not only the cost model's input)
+        assertNotEquals(MOPE.predict(spec(null, 3, 1024)).outputTokens(), MOPE.predict(spec(null, 3000, 1024)).outputTokens());
+    }
+
+    @Test
+    void explainText_oneTokenization_sameRouteAndCostsAsPredict() {
+        String prompt = "Write a 500-word essay on tides";
+        Mope.Explanation x = MOPE.explainText(prompt, 100);
+        int counted = MOPE.tokenizer().tokenize(prompt).count();
+        assertEquals(MOPE.explain(prompt, counted, 100), x.result());
+        assertEquals(MOPE.predict(spec(prompt, counted, 100)), x.prediction());
+        assertEquals(100, x.result().tokens());
+        assertTrue(x.proxyTokens() >= 1 && x.proxyTokens() <= 100, "proxy " + x.proxyTokens());
     }
 
     @Test
@@ -111,6 +128,41 @@ class MopeTest {
             assertThrows(MopeException.class, () -> m.predict(spec("hi", 1, 10)));
         } finally {
             m.close();
+        }
+    }
+
+    /** A cost model whose step time throws {@code failure} (a RuntimeException or an Error). */
+    static EngineCostModel failingCostModel(Throwable failure) {
+        return new EngineCostModel() {
+            @Override
+            public double stepSeconds(int prefillTokens, long pairs, int decodeSequences, long decodeContextTokens) {
+                if (failure instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw (Error) failure;
+            }
+
+            @Override
+            public double prefillCost(int chunkTokens, int contextAfter) {
+                return stepSeconds(chunkTokens, 0, 0, 0);
+            }
+
+            @Override
+            public double decodeCost(int contextTokens) {
+                return stepSeconds(0, 0, 1, contextTokens);
+            }
+        };
+    }
+
+    @Test
+    void predict_componentThrowsUntypedError_wrappedInMopeException() {
+        // not the closed-encoder check (already a MopeException): an untyped failure inside predict, as a user's
+        // cost model or DJL's native engine (UnsatisfiedLinkError) could throw
+        for (Throwable failure : new Throwable[] {new IllegalStateException("boom"), new UnsatisfiedLinkError("no libtorch")}) {
+            // shares the default model's tokenizer and encoder, so it is not closed
+            Mope m = new Mope(MOPE.tokenizer(), MOPE.encoder(), MOPE.model(), failingCostModel(failure), "test");
+            MopeException e = assertThrows(MopeException.class, () -> m.predict(spec("hi", 1, 10)));
+            assertSame(failure, e.getCause());
         }
     }
 
@@ -167,8 +219,10 @@ class MopeTest {
     void saveLoad_roundTrip_samePrediction(@TempDir Path dir) {
         MOPE.model().save(dir);
         MopeModel m = MopeModel.load(MopeModel.Source.directory(dir));
-        float[] f = MOPE.model().standardise(MopeModel.rawFeatures(MOPE.embed("hello there"), 3, LengthRules.Cue.NONE));
+        float[] emb = MopeModel.normalise(MOPE.encoder().embed(MOPE.tokenizer().encode("hello there"), MOPE.model().encoder.depth()));
+        float[] f = MOPE.model().standardise(MopeModel.rawFeatures(emb, 3, LengthRules.Cue.NONE));
         assertEquals(MOPE.model().predict(f, LengthRules.Cue.NONE, 0), m.predict(f, LengthRules.Cue.NONE, 0));
+        assertEquals(MOPE.model().proxyTokens(f, 0), m.proxyTokens(f, 0));
         assertEquals(MOPE.model().encoder, m.encoder);
     }
 

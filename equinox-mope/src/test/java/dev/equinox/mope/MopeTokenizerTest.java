@@ -40,6 +40,25 @@ class MopeTokenizerTest {
     }
 
     @Test
+    void count_hundredThousandTokens_exactNoCut() {
+        // the 98,304-character cut is the prediction path's (tokenize), not count's: data-set response lengths
+        // and the simulator's prompt and output lengths are counted whole
+        MopeTokenizer tok = SharedModels.tokenizer();
+        String huge = "word ".repeat(100_000);
+        assertEquals(100_000, tok.count(huge));
+        String past = "word ".repeat(20_000); // 100,000 characters, just past the cut
+        assertEquals(20_000, tok.count(past));
+        assertTrue(tok.tokenize(past).count() < 20_000, "tokenize cuts: " + tok.tokenize(past).count());
+        assertEquals(3, tok.count("the cat sat"));
+        assertEquals(0, tok.count(null));
+        assertEquals(0, tok.count(""));
+        assertTrue(tok.tokenize(huge).count() < 100_000, "tokenize still cuts: " + tok.tokenize(huge).count());
+        try (TokenCounter c = TokenCounter.load(null)) {
+            assertEquals(100_000, c.count(huge));
+        }
+    }
+
+    @Test
     void tokenize_nullAndEmpty_onlySpecialTokens() {
         assertEquals(0, SharedModels.tokenizer().tokenize(null).count());
         assertEquals(2, SharedModels.tokenizer().tokenize("").ids().length);

@@ -124,6 +124,6 @@ class OnnxReaderTest {
     @Test
     void fromOnnx_notBertModel_throwsMopeException() {
         byte[] m = model(graphField(5, tensor("conv.weight", new long[] {2}, new float[2], true)));
-        assertThrows(MopeException.class, () -> BertEncoder.fromOnnx(m, 0));
+        assertThrows(MopeException.class, () -> BertEncoder.fromOnnx(m, 0, BertEncoder.ENGINE, "not-bert"));
     }
 }

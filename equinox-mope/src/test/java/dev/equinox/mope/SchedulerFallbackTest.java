@@ -75,4 +75,18 @@ class SchedulerFallbackTest {
         }
         assertTrue(hs.stream().allMatch(h -> h.finishedAtNanos() > 0));
     }
+
+    @Test
+    void scheduler_mopeWhosePredictionThrowsLinkageError_fallsBackAndFinishesEveryRequest() {
+        // an untyped failure inside predict (here the cost model's; DJL's natives throw UnsatisfiedLinkError): the
+        // scheduler falls back on RuntimeExceptions only, so an Error reaches it unless Mope wraps it as a MopeException
+        Mope failing = Mope.load(null, null, null, MopeTest.failingCostModel(new UnsatisfiedLinkError("no libtorch")));
+        List<RequestHandle> hs = runAll(failing);
+        assertEquals(12, hs.size());
+        for (RequestHandle h : hs) {
+            assertEquals(RequestStatus.FINISHED, h.status());
+            assertEquals(h.spec().expectedOutputTokens(), h.generatedTokens());
+            assertEquals(200, h.predictedOutputTokens(), "request " + h.id());
+        }
+    }
 }

@@ -17,6 +17,10 @@ class SyntheticBertTest {
     private static final TinyBert TINY = new TinyBert(64, 24, 12, 2, 32, 7);
     private static final int[] IDS = {1, 17, 5, 42, 63, 0, 9, 2};
 
+    private static BertEncoder tiny() {
+        return BertEncoder.fromOnnx(TINY.onnx(), 0, BertEncoder.ENGINE, "tiny");
+    }
+
     private static void assertClose(double[] expected, float[] actual, double tol) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
@@ -26,7 +30,7 @@ class SyntheticBertTest {
 
     @Test
     void fromOnnx_exporterLayoutBothWeightForms_matchesReferenceBertAtEveryDepth() {
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0)) {
+        try (BertEncoder e = tiny()) {
             assertEquals(24, e.hidden());
             assertEquals(2, e.layers());
             assertEquals(12, e.heads()); // the default rule for hidden sizes divisible by 12
@@ -47,9 +51,9 @@ class SyntheticBertTest {
         for (int i = 0; i < longIds.length; i++) {
             longIds[i] = i % 64;
         }
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0)) {
+        try (BertEncoder e = tiny()) {
             int[] head = java.util.Arrays.copyOf(longIds, 32);
-            assertClose(TINY.embed(head, 2), e.embed(longIds), 2e-4);
+            assertClose(TINY.embed(head, 2), e.embed(longIds, e.layers()), 2e-4);
         }
     }
 
@@ -59,7 +63,7 @@ class SyntheticBertTest {
         Files.write(f, TINY.onnx());
         try (BertEncoder e = BertEncoder.load(f.toString())) {
             assertEquals(f.toString(), e.source());
-            assertClose(TINY.embed(IDS, 2), e.embed(IDS), 2e-4);
+            assertClose(TINY.embed(IDS, 2), e.embed(IDS, e.layers()), 2e-4);
         }
     }
 
@@ -75,7 +79,7 @@ class SyntheticBertTest {
         byte[] onnx = new String(TINY.onnx(), java.nio.charset.StandardCharsets.ISO_8859_1)
                 .replace("encoder.layer.1.output.dense.bias", "encoder.layer.1.output.dense.bizz")
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        MopeException ex = assertThrows(MopeException.class, () -> BertEncoder.fromOnnx(onnx, 0));
+        MopeException ex = assertThrows(MopeException.class, () -> BertEncoder.fromOnnx(onnx, 0, BertEncoder.ENGINE, "tiny"));
         assertTrue(ex.getMessage().contains("encoder.layer.1.output.dense"), ex.getMessage());
     }
 

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
 class TopLayerTunerTest {
     private static final TinyBert TINY = new TinyBert(64, 24, 12, 2, 32, 11);
 
+    private static BertEncoder tiny() {
+        return BertEncoder.fromOnnx(TINY.onnx(), 0, BertEncoder.ENGINE, "tiny");
+    }
+
     /** Sequences of tokens from [8, 36) (target log tokens 5) or [36, 64) (target 2). */
     private static void data(int n, long seed, List<int[]> ids, float[] y) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -40,16 +44,16 @@ class TopLayerTunerTest {
     @Test
     void train_learnableTarget_validationLossDropsAndLayerChanges() {
         int[] probe = {1, 9, 20, 2};
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0); TopLayerTuner t = train(e, 3)) {
+        try (BertEncoder e = tiny(); TopLayerTuner t = train(e, 3)) {
             assertTrue(t.bestLoss() < 0.5 * t.initialLoss(), "loss " + t.initialLoss() + " -> " + t.bestLoss());
-            assertFalse(java.util.Arrays.equals(e.embed(probe), t.embed(probe)), "the top layer was not updated");
+            assertFalse(java.util.Arrays.equals(e.embed(probe, e.layers()), t.embed(probe)), "the top layer was not updated");
         }
     }
 
     @Test
     void train_sameSeed_identicalTunedEmbeddings() {
         int[] probe = {1, 7, 9, 20, 2};
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0); TopLayerTuner a = train(e, 5); TopLayerTuner b = train(e, 5)) {
+        try (BertEncoder e = tiny(); TopLayerTuner a = train(e, 5); TopLayerTuner b = train(e, 5)) {
             assertArrayEquals(a.embed(probe), b.embed(probe));
         }
     }
@@ -57,17 +61,17 @@ class TopLayerTunerTest {
     @Test
     void train_leavesEncoderItselfUntouched() {
         int[] probe = {1, 7, 9, 20, 2};
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0)) {
-            float[] before = e.embed(probe);
+        try (BertEncoder e = tiny()) {
+            float[] before = e.embed(probe, e.layers());
             try (TopLayerTuner t = train(e, 5)) {
-                assertArrayEquals(before, e.embed(probe));
+                assertArrayEquals(before, e.embed(probe, e.layers()));
             }
         }
     }
 
     @Test
     void train_moreLayersThanEncoder_throwsIllegalArgument() {
-        try (BertEncoder e = BertEncoder.fromOnnx(TINY.onnx(), 0)) {
+        try (BertEncoder e = tiny()) {
             assertThrows(IllegalArgumentException.class, () -> TopLayerTuner.train(e, List.of(new int[] {1, 2}), new float[] {1},
                     List.of(), new float[0], new TopLayerTuner.Config(3, 1, 1, 1, 1e-3, 1e-3, 1), s -> { }));
         }

@@ -2,6 +2,7 @@ package dev.equinox.bench.jmh;
 
 import dev.equinox.RequestSpec;
 import dev.equinox.mope.Mope;
+import dev.equinox.mope.MopeCommand;
 import dev.equinox.spi.Prediction;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,12 +21,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Latency of one MoPE prediction with the bundled default model: tokenize + encode + route + expert (+ the cost
  * model's latency, throughput and utilization), i.e. {@link Mope#predict(RequestSpec)}, at prompts of exactly
- * 32, 128 and 512 encoder tokens (English words that are one WordPiece each; pre-generated). Sample-time mode, so
- * the output has p50/p90/p99 per length: the issue's target is p50 &lt;= 4.5 ms on 2 CPU cores. The bundled
- * model encodes at depth 0 (MiniLM's embedding layer, computed in plain Java), so a prediction makes no call into
- * the PyTorch engine and batching has nothing to amortise: the cost is the Rust tokenizer, the embedding
- * average, the regular-expression rules and five small MLPs (docs/mope.md splits it). One PyTorch thread is set
- * anyway, for models trained at a deeper depth.
+ * 32, 128 and 512 encoder tokens ({@link MopeCommand#promptOfTokens}: English words that are one WordPiece each;
+ * pre-generated). Sample-time mode, so the output has p50/p90/p99 per length: the issue's target is p50 &lt;= 4.5 ms
+ * on 2 CPU cores. The bundled model encodes at depth 0 (MiniLM's embedding layer, computed in plain Java), so a
+ * prediction makes no call into the PyTorch engine and batching has nothing to amortise: the cost is the Rust
+ * tokenizer, the embedding average, the regular-expression rules and four small MLPs (the router and the three
+ * experts; docs/mope.md splits it). One PyTorch thread is set anyway, for models trained at a deeper depth.
  *
  * <p>Run (after {@code ./mvnw -B -o -q -pl equinox-bench -am package -DskipTests}):
  * <pre>
@@ -40,8 +41,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dai.djl.offline=true"})
 public class MopeBenchmark {
-    private static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "see", "it"};
-
     /** Prompt length in encoder tokens, [CLS] and [SEP] included. */
     @Param({"32", "128", "512"})
     public int tokens;
@@ -55,11 +54,7 @@ public class MopeBenchmark {
         System.setProperty("ai.djl.pytorch.num_threads", "1");
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         mope = Mope.loadDefault();
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < tokens - 2; i++) {
-            sb.append(i > 0 ? " " : "").append(WORDS[i % WORDS.length]);
-        }
-        request = RequestSpec.of("bench", tokens - 2, 4096).withPromptText(sb.toString());
+        request = RequestSpec.of("bench", tokens - 2, 4096).withPromptText(MopeCommand.promptOfTokens(tokens));
     }
 
     /** One prediction. */
