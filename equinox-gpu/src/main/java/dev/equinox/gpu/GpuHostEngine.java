@@ -52,9 +52,12 @@ public final class GpuHostEngine {
         this(scheduler, executor, 2);
     }
 
-    /** The outcome of one request. */
+    /**
+     * The outcome of one request; {@code arrivalSeconds} is its arrival in the workload (seconds after the run's
+     * start, when it was due for submission), TTFT and latency are the scheduler's, from submission.
+     */
     public record Outcome(long requestId, String tenant, RequestStatus status, FinishReason finishReason, int promptTokens,
-            int outputTokens, int preemptions, double ttftSeconds, double latencySeconds, int[] tokenIds) {
+            int outputTokens, int preemptions, double arrivalSeconds, double ttftSeconds, double latencySeconds, int[] tokenIds) {
     }
 
     /**
@@ -79,6 +82,7 @@ public final class GpuHostEngine {
         List<BenchRequest> order = new ArrayList<>(requests);
         order.sort(Comparator.comparingDouble(BenchRequest::arrivalSeconds));
         Map<Long, Integer> target = new HashMap<>();
+        Map<Long, Double> arrival = new HashMap<>();
         List<RequestHandle> handles = new ArrayList<>();
         Map<Long, int[]> tokens = new HashMap<>();
         int rejected = 0;
@@ -102,6 +106,7 @@ public final class GpuHostEngine {
                     RequestHandle h = sub.orElseThrow();
                     handles.add(h);
                     target.put(h.id(), br.outputTokens());
+                    arrival.put(h.id(), br.arrivalSeconds());
                 } else {
                     rejected++;
                 }
@@ -155,7 +160,7 @@ public final class GpuHostEngine {
             scheduler.complete(batch, r.durationNanos(), r.gpuUtilization());
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return report(handles, tokens, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
+        return report(handles, tokens, arrival, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
     }
 
     private static boolean allTerminal(List<RequestHandle> handles) {
@@ -167,7 +172,7 @@ public final class GpuHostEngine {
         return true;
     }
 
-    private Report report(List<RequestHandle> handles, Map<Long, int[]> tokens, int rejected, long steps, long failed, double wall,
+    private Report report(List<RequestHandle> handles, Map<Long, int[]> tokens, Map<Long, Double> arrival, int rejected, long steps, long failed, double wall,
             double busy, double device, double util) {
         List<Outcome> outcomes = new ArrayList<>();
         Map<String, Long> byTenant = new TreeMap<>();
@@ -191,7 +196,8 @@ public final class GpuHostEngine {
             prompt += h.spec().promptTokens();
             output += h.generatedTokens();
             byTenant.merge(h.tenant(), (long) h.generatedTokens(), Long::sum);
-            outcomes.add(new Outcome(h.id(), h.tenant(), st, why, h.spec().promptTokens(), h.generatedTokens(), h.preemptions(), ttft,
+            outcomes.add(new Outcome(h.id(), h.tenant(), st, why, h.spec().promptTokens(), h.generatedTokens(), h.preemptions(),
+                    arrival.get(h.id()), ttft,
                     lat, tokens.getOrDefault(h.id(), executor.generatedTokenIds(h.id()))));
         }
         return new Report(executor.backend(), handles.size(), rejected, finished, steps, failed, prompt, output, wall, busy, device,

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -84,6 +85,10 @@ public final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "write one line per request to this file")
     Path csv;
 
+    @Option(names = "--trace", paramLabel = "FILE", description = "serve this workload (the CSV of 'equinox export', e.g. a VTC "
+            + "suite) instead of the synthetic one; --requests/--tenants/--rate/--prompt/--output/--seed are then ignored")
+    Path trace;
+
     /** For picocli. */
     public ServeBenchCommand() {
     }
@@ -119,13 +124,28 @@ public final class ServeBenchCommand implements Callable<Integer> {
             err.println("(try --backend cpu --model tiny to run the loop on the CPU reference)");
             return 2;
         }
-        List<BenchRequest> work = workload(requests, tenants, rate, prompt, output, seed);
+        List<BenchRequest> work;
+        Map<String, Double> weights = Map.of();
+        if (trace != null) {
+            try {
+                BenchTrace t = BenchTrace.read(trace);
+                work = t.requests();
+                weights = t.weights();
+            } catch (IllegalArgumentException | IOException e) {
+                err.println("serve-bench: cannot read --trace: " + e.getMessage());
+                return 1;
+            }
+        } else {
+            work = workload(requests, tenants, rate, prompt, output, seed);
+        }
         try (Scheduler s = Equinox.builder().kvCache(kvBlocks, blockSize).tokenBudget(tokenBudget).maxRunning(maxRunning)
                 .chunkSize(Math.min(chunk, tokenBudget)).maxContext(maxContext).policy(Policies.byName(policy)).build();
                 GpuExecutor ex = gpu
                         ? GpuExecutor.open(config, kvBlocks, blockSize, tokenBudget, maxRunning, maxContext, NvmlTelemetry.open(0))
                         : GpuExecutor.cpuReference(config, kvBlocks, blockSize)) {
-            out.println("serve-bench: " + config + " on " + ex.backend() + ", policy " + s.policyName());
+            weights.forEach(s::registerTenant);
+            out.println("serve-bench: " + config + " on " + ex.backend() + ", policy " + s.policyName()
+                    + (trace != null ? ", trace " + trace + " (" + work.size() + " requests)" : ""));
             GpuHostEngine.Report r = new GpuHostEngine(s, ex).run(work, maxSeconds);
             out.printf(Locale.ROOT, "requests %d (rejected %d, finished %d), steps %d (failed %d)%n", r.submitted(), r.rejected(),
                     r.finished(), r.steps(), r.failedSteps());
@@ -151,10 +171,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
             Files.createDirectories(parent);
         }
         try (Writer w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
-            w.write("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,ttft_s,latency_s\n");
+            w.write("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,arrival_s,ttft_s,latency_s\n");
             for (GpuHostEngine.Outcome o : r.outcomes()) {
-                w.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%.6f,%.6f%n", o.requestId(), o.tenant(), o.status(),
-                        o.finishReason(), o.promptTokens(), o.outputTokens(), o.preemptions(), o.ttftSeconds(), o.latencySeconds()));
+                w.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%.6f,%.6f,%.6f%n", o.requestId(), o.tenant(), o.status(),
+                        o.finishReason(), o.promptTokens(), o.outputTokens(), o.preemptions(), o.arrivalSeconds(), o.ttftSeconds(),
+                        o.latencySeconds()));
             }
         }
     }
