@@ -1,5 +1,5 @@
 // Element-wise and row-wise kernels of the Llama decoder: embedding lookup, RMSNorm, rotary embedding (RoPE),
-// paged KV-cache append, SiLU-gated MLP activation and greedy argmax. Storage is fp16, arithmetic fp32; the
+// paged KV-cache append, SiLU-gated MLP activation, fp32-to-fp16 conversion and greedy argmax. Storage is fp16, arithmetic fp32; the
 // Java CPU reference (CpuReference) rounds to fp16 at exactly the same points.
 #include "common.cuh"
 
@@ -90,6 +90,14 @@ extern "C" __global__ void silu_mul_f16(const half* __restrict__ gu, half* __res
         float u = __half2float(gu[t * 2 * I + I + i]);
         float silu = g / (1.0f + expf(-g));
         out[idx] = __float2half_rn(silu * u);
+    }
+}
+
+// out[i] = half(in[i]) for i < n: the store step of a split-K GEMM, whose blocks added their partial products
+// into a zeroed fp32 buffer (gemm.cu mode 2). Grid-stride; grid: any.
+extern "C" __global__ void f32_to_f16(const float* __restrict__ in, half* __restrict__ out, int n) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        out[i] = __float2half_rn(in[i]);
     }
 }
 

@@ -21,7 +21,11 @@ final class GpuChecks {
         }
     }
 
-    /** The steps of the model check: two requests, mixed prefill chunks and decodes. */
+    /**
+     * The steps of the model check: two requests, mixed prefill chunks and decodes. The first step's 20 prefill
+     * tokens put both requests in one attention block (the per-token path); with {@code pb} longer than 41 tokens,
+     * the second step's chunk fills whole blocks of one request whose keys span several 32-key tiles.
+     */
     static List<StepEntries> modelCheckSteps(int[] pa, int[] pb) {
         List<StepEntries> steps = new ArrayList<>();
         steps.add(new ScriptedStep().prefill(1, 0, pa.length, true).prefill(2, 0, 9, false));
@@ -36,14 +40,14 @@ final class GpuChecks {
      * tables are identical) and compares the logits of every sampled row. The CPU's greedy token is appended, so
      * a single divergent token does not cascade.
      */
-    static ModelCheck modelVsReference(LlamaConfig c) {
+    static ModelCheck modelVsReference(LlamaConfig c, KernelOptions options) {
         int blocks = 64;
         int bs = 4;
-        try (GpuModel gpu = new GpuModel(c, blocks, bs, 128, 16, 256)) {
+        try (GpuModel gpu = new GpuModel(c, blocks, bs, 128, 16, 256, options)) {
             CpuReference cpu = new CpuReference(c, blocks, bs);
             KvBlockManager kv = new KvBlockManager(blocks, bs);
             int[] pa = GpuExecutor.syntheticPrompt(1, 11, c.vocab());
-            int[] pb = GpuExecutor.syntheticPrompt(2, 23, c.vocab());
+            int[] pb = GpuExecutor.syntheticPrompt(2, 75, c.vocab()); // a 66-token chunk at offset 9: 3 key tiles
             kv.getOrCreate(1, () -> pa);
             kv.getOrCreate(2, () -> pb);
             StepPlan plan = new StepPlan();

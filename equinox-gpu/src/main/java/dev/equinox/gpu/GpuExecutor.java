@@ -65,7 +65,8 @@ public final class GpuExecutor implements AutoCloseable {
     public static GpuExecutor open(LlamaConfig config, int kvBlocks, int blockSize, int maxTokensPerStep, int maxSeqsPerStep,
             int maxContext, GpuTelemetry telemetry) {
         GpuProbe.require();
-        GpuModel model = new GpuModel(config, kvBlocks, blockSize, maxTokensPerStep, maxSeqsPerStep, maxContext);
+        GpuModel model = new GpuModel(config, kvBlocks, blockSize, maxTokensPerStep, maxSeqsPerStep, maxContext,
+                KernelOptions.fromSystemProperties());
         return new GpuExecutor(config, model, kvBlocks, blockSize, telemetry);
     }
 

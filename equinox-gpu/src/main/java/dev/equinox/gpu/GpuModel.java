@@ -30,6 +30,7 @@ final class GpuModel implements ModelRunner {
     private final int maxSeqs;
     private final int maxBlocksPerSeq;
     private final int smCount;
+    private final KernelOptions options;
     private final String description;
     private final CUcontext context = new CUcontext();
     private final GpuKernels kernels;
@@ -63,6 +64,8 @@ final class GpuModel implements ModelRunner {
     private final CUdeviceptr contextLens;
     private final CUdeviceptr blockTables;
     private final CUdeviceptr sampleRows;
+    private final CUdeviceptr splitScratch;
+    private final long splitScratchFloats;
     private final CUevent start = new CUevent();
     private final CUevent stop = new CUevent();
     private long lastDeviceNanos = -1;
@@ -73,9 +76,10 @@ final class GpuModel implements ModelRunner {
      *
      * @throws GpuUnavailableException without a usable GPU, or when the model, KV cache and buffers do not fit
      */
-    GpuModel(LlamaConfig config, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
+    GpuModel(LlamaConfig config, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext, KernelOptions options) {
         GpuProbe.Result probe = GpuProbe.require();
         this.c = config;
+        this.options = java.util.Objects.requireNonNull(options, "options");
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.maxTokens = maxTokens;
@@ -91,7 +95,7 @@ final class GpuModel implements ModelRunner {
         try {
             String arch = GpuKernels.archFor(probe.computeCapabilityMajor(), probe.computeCapabilityMinor());
             this.kernels = new GpuKernels(arch);
-            this.description = "gpu " + probe.deviceName() + " " + probe.smName() + " (PTX " + arch + ")";
+            this.description = "gpu " + probe.deviceName() + " " + probe.smName() + " (PTX " + arch + "; " + options + ")";
             checkFits();
             int hd = c.headDim();
             int hid = c.hidden();
@@ -136,6 +140,8 @@ final class GpuModel implements ModelRunner {
             contextLens = alloc(4L * maxSeqs);
             blockTables = alloc(4L * maxSeqs * maxBlocksPerSeq);
             sampleRows = alloc(4L * maxSeqs);
+            splitScratchFloats = splitScratchFloats(c, maxTokens);
+            splitScratch = alloc(4L * splitScratchFloats);
             JCudaDriver.cuEventCreate(start, 0);
             JCudaDriver.cuEventCreate(stop, 0);
             JCudaDriver.cuCtxSynchronize();
@@ -148,13 +154,20 @@ final class GpuModel implements ModelRunner {
         }
     }
 
+    /** Rows of a storing GEMM that may be split: skinny (decode-sized) steps only, so the fp32 buffer stays small. */
+    static final int SPLIT_STORE_MAX_ROWS = 256;
+
+    static long splitScratchFloats(LlamaConfig c, int maxTokens) {
+        return (long) Math.min(maxTokens, SPLIT_STORE_MAX_ROWS) * Math.max(c.qkvDim(), 2L * c.intermediate());
+    }
+
     /** Bytes of device memory the model needs for the given sizes (weights, KV cache, step buffers). */
     static long deviceBytes(LlamaConfig c, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
         long kv = 2L * 2 * c.layers() * numBlocks * blockSize * c.kvHeads() * c.headDim();
         long perToken = 4L * c.hidden() + 2L * c.hidden() + 2L * c.qkvDim() + 2L * c.heads() * c.headDim()
                 + 6L * c.intermediate() + 16;
         long perSeq = 4L * c.vocab() + 16 + 4L * KvBlockManager.blocksFor(maxContext, blockSize);
-        return c.weightBytes() + kv + perToken * maxTokens + perSeq * maxSeqs;
+        return c.weightBytes() + kv + perToken * maxTokens + perSeq * maxSeqs + 4 * splitScratchFloats(c, maxTokens);
     }
 
     private void checkFits() {
@@ -250,7 +263,7 @@ final class GpuModel implements ModelRunner {
                         contextLens, queryStart, d, plan.maxBlocks, blockSize, nh, nkv, hd, scale);
             }
             if (t > d) {
-                kernels.launch(LaunchGrid.attentionPrefill(t - d, nh), qkv, kCache[l], vCache[l], attn, blockTables,
+                kernels.launch(LaunchGrid.attentionPrefill(t - d, nh, !options.tiledPrefill()), qkv, kCache[l], vCache[l], attn, blockTables,
                         tokenEntry, positions, d, t, plan.maxBlocks, blockSize, nh, nkv, hd, scale);
             }
             gemm(attn, wo[l], null, x, t, hid, nh * hd, GpuKernels.ADD_FLOAT);
@@ -274,8 +287,28 @@ final class GpuModel implements ModelRunner {
         }
     }
 
+    /**
+     * {@code out (op)= a w^T}. A GEMM that stores its result (the fused QKV and gate/up projections, the LM head) is
+     * split over K like the residual ones when the grid would leave SMs short of blocks (with
+     * {@link KernelOptions#splitStore()}): its blocks add into a zeroed fp32 buffer (the logits themselves for the LM head, else
+     * {@code splitScratch}), and fp16 results are converted once at the end.
+     */
     private void gemm(CUdeviceptr a, CUdeviceptr w, CUdeviceptr outHalf, CUdeviceptr outFloat, int m, int n, int k, int mode) {
-        kernels.launch(LaunchGrid.gemm(m, n, k, smCount, false, mode == GpuKernels.ADD_FLOAT), a, w, outHalf, outFloat, m, n, k, mode);
+        if (mode != GpuKernels.ADD_FLOAT && options.splitStore()) {
+            LaunchGrid.Launch split = LaunchGrid.gemm(m, n, k, smCount, false, true, options.splitBlocksPerSm());
+            long elements = (long) m * n;
+            if (split.gridZ > 1 && (mode == GpuKernels.STORE_FLOAT || elements <= splitScratchFloats)) {
+                CUdeviceptr sum = mode == GpuKernels.STORE_FLOAT ? outFloat : splitScratch;
+                JCudaDriver.cuMemsetD32Async(sum, 0, elements, null);
+                kernels.launch(split, a, w, null, sum, m, n, k, GpuKernels.ADD_FLOAT);
+                if (mode == GpuKernels.STORE_HALF) {
+                    kernels.launch(LaunchGrid.toHalf(elements, smCount), sum, outHalf, (int) elements);
+                }
+                return;
+            }
+        }
+        kernels.launch(LaunchGrid.gemm(m, n, k, smCount, false, mode == GpuKernels.ADD_FLOAT, options.splitBlocksPerSm()), a, w, outHalf,
+                outFloat, m, n, k, mode);
     }
 
     /** The logits of the last step's sample rows (for tests against the CPU reference). */

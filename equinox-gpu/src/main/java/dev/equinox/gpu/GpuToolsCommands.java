@@ -14,7 +14,8 @@ final class GpuToolsCommands {
     }
 
     /**
-     * {@code selftest}: the tiny decoder on the GPU against the CPU reference (exit 0 pass, 1 fail, 2 no GPU).
+     * {@code selftest}: the tiny decoder on the GPU against the CPU reference, with the validated and the candidate
+     * kernels ({@link KernelOptions}; exit 0 both pass, 1 a failure, 2 no GPU).
      */
     @Command(name = "selftest", mixinStandardHelpOptions = true,
             description = "Compare the GPU decoder with the pure-Java reference on the tiny model.")
@@ -38,10 +39,13 @@ final class GpuToolsCommands {
                 return 2;
             }
             out.println("selftest on " + p.describe());
-            GpuChecks.ModelCheck m = GpuChecks.modelVsReference(LlamaConfig.tiny());
-            out.printf(Locale.ROOT, "tiny decoder vs CPU reference: %d rows, max relative logit error %.3g, %d greedy-token mismatches%n",
-                    m.rows(), m.maxRelativeLogitError(), m.tokenMismatches());
-            boolean ok = m.passed(tolerance);
+            boolean ok = true;
+            for (KernelOptions o : new KernelOptions[] {KernelOptions.VALIDATED, KernelOptions.CANDIDATE}) {
+                GpuChecks.ModelCheck m = GpuChecks.modelVsReference(LlamaConfig.tiny(), o);
+                out.printf(Locale.ROOT, "tiny decoder vs CPU reference (%s): %d rows, max relative logit error %.3g, %d greedy-token "
+                        + "mismatches: %s%n", o, m.rows(), m.maxRelativeLogitError(), m.tokenMismatches(), m.passed(tolerance) ? "pass" : "FAIL");
+                ok &= m.passed(tolerance);
+            }
             out.println(ok ? "selftest: PASS" : "selftest: FAIL");
             return ok ? 0 : 1;
         }

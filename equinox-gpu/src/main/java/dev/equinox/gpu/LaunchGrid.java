@@ -5,7 +5,9 @@ package dev.equinox.gpu;
  * the {@code __launch_bounds__} and indexing of the .cu files under {@code src/main/cuda}.
  */
 final class LaunchGrid {
-    /** Tokens per block (one warp each) of the prefill attention kernel; ATT_WARPS in attention.cu. */
+    /** Query tokens per block of the prefill attention kernel (4 per warp); PF_TOKENS in attention.cu. */
+    static final int PREFILL_TOKENS = 16;
+    /** Warps per block of the attention kernels; ATT_WARPS in attention.cu. */
     static final int ATT_WARPS = 4;
     static final int ROW_THREADS = 256;
 
@@ -52,6 +54,9 @@ final class LaunchGrid {
     /** Fewest K tiles (of 32) one split-K block handles. */
     static final int MIN_K_TILES_PER_SPLIT = 4;
 
+    /** Blocks per SM a skinny GEMM is split up to unless {@link KernelOptions} say otherwise. */
+    static final int SPLIT_BLOCKS_PER_SM = KernelOptions.VALIDATED.splitBlocksPerSm();
+
     /** A GEMM that stores its result (modes 0 and 1: no split-K). */
     static Launch gemm(int m, int n, int k, int smCount, boolean bf16) {
         return gemm(m, n, k, smCount, bf16, false);
@@ -64,6 +69,11 @@ final class LaunchGrid {
      * {@code gridZ} blocks (at least 4 K tiles each) that add with atomics.
      */
     static Launch gemm(int m, int n, int k, int smCount, boolean bf16, boolean accumulate) {
+        return gemm(m, n, k, smCount, bf16, accumulate, SPLIT_BLOCKS_PER_SM);
+    }
+
+    /** {@link #gemm(int, int, int, int, boolean, boolean)} splitting up to {@code splitBlocksPerSm} blocks per SM. */
+    static Launch gemm(int m, int n, int k, int smCount, boolean bf16, boolean accumulate, int splitBlocksPerSm) {
         if (m <= 0 || n <= 0 || k <= 0) {
             throw new IllegalArgumentException("GEMM shape must be positive: M=" + m + " N=" + n + " K=" + k);
         }
@@ -79,7 +89,7 @@ final class LaunchGrid {
         int gy = ceilDiv(m, 64);
         int splits = 1;
         long blocks = (long) gx * gy;
-        long want = 2L * Math.max(1, smCount);
+        long want = (long) splitBlocksPerSm * Math.max(1, smCount);
         if (accumulate && blocks < want) {
             int kTiles = ceilDiv(k, 32);
             splits = (int) Math.max(1, Math.min((want + blocks - 1) / blocks, kTiles / MIN_K_TILES_PER_SPLIT));
@@ -117,9 +127,17 @@ final class LaunchGrid {
         return new Launch("paged_attention_decode_f16", decodeSeqs, heads, 32 * ATT_WARPS);
     }
 
-    /** One warp per (prefill token, head), 4 tokens per block. */
-    static Launch attentionPrefill(int prefillTokens, int heads) {
-        return new Launch("paged_attention_prefill_f16", ceilDiv(prefillTokens, ATT_WARPS), heads, 32 * ATT_WARPS);
+    /** The prefill attention launch: the tiled kernel, or with {@code warpPerToken} one warp per token. */
+    static Launch attentionPrefill(int prefillTokens, int heads, boolean warpPerToken) {
+        return warpPerToken
+                ? new Launch("paged_attention_prefill_warp_f16", ceilDiv(prefillTokens, ATT_WARPS), heads, 32 * ATT_WARPS)
+                : new Launch("paged_attention_prefill_f16", ceilDiv(prefillTokens, PREFILL_TOKENS), heads, 32 * ATT_WARPS);
+    }
+
+    /** The fp32-to-fp16 store of a split-K GEMM: 256 threads, at most 32 blocks per SM (grid-stride). */
+    static Launch toHalf(long elements, int smCount) {
+        int blocks = Math.min(ceilDiv(Math.max(1, elements), ROW_THREADS), Math.max(1, smCount) * 32);
+        return new Launch("f32_to_f16", blocks, 1, ROW_THREADS);
     }
 
     private static int roundUp32(int v) {

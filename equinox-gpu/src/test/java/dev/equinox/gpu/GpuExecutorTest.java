@@ -87,7 +87,7 @@ class GpuExecutorTest {
     void modelCheckSteps_onCpuReference_areConsistentAndSampleSevenRows() {
         // the GPU selftest's step script, validated where it can be: on the CPU backend
         int[] pa = GpuExecutor.syntheticPrompt(1, 11, C.vocab());
-        int[] pb = GpuExecutor.syntheticPrompt(2, 23, C.vocab());
+        int[] pb = GpuExecutor.syntheticPrompt(2, 75, C.vocab());
         GpuExecutor ex = GpuExecutor.cpuReference(C, 64, 4);
         ex.kv().getOrCreate(1, () -> pa);
         ex.kv().getOrCreate(2, () -> pb);

@@ -208,22 +208,138 @@ class KernelAlgorithmTest {
         }
     }
 
-    @Test
-    void prefillGrid_tokenPerWarp_coversExactlyTheStepsPrefillTokens() {
-        int d = 3;
-        int t = 14;
-        LaunchGrid.Launch l = LaunchGrid.attentionPrefill(t - d, 8);
-        boolean[] seen = new boolean[t];
-        for (int bx = 0; bx < l.gridX; bx++) {
-            for (int warp = 0; warp < l.blockX / 32; warp++) {
-                int tok = d + bx * LaunchGrid.ATT_WARPS + warp; // as in paged_attention_prefill_f16
-                if (tok < t) {
-                    seen[tok] = true;
+    /**
+     * paged_attention_prefill_f16 for one block: PF_TOKENS query tokens starting at {@code t0}; the per-token warp path
+     * when they straddle two entries, else the shared K/V tiles of 32 keys with lane-per-key scores and one online
+     * softmax update per tile. Returns the attention output rows of the block's tokens (null for tokens past the
+     * end).
+     */
+    private static float[][] prefillBlockPort(float[][] q, int[] entry, int[] pos, int[][] tables, int t0, int tEnd, float[] kc,
+            float[] vc, int bs, int nkv, int kvh, int hd, float scale) {
+        int tokens = LaunchGrid.PREFILL_TOKENS;
+        int end = Math.min(t0 + tokens, tEnd);
+        float[][] out = new float[tokens][];
+        if (entry[end - 1] != entry[t0]) {
+            for (int t = t0; t < end; t++) {
+                float[] qs = new float[hd];
+                for (int i = 0; i < hd; i++) {
+                    qs[i] = q[t][i] * scale;
+                }
+                float[] st = attRun(qs, kc, vc, tables[entry[t]], bs, nkv, kvh, hd, 0, 1, pos[t] + 1);
+                out[t - t0] = new float[hd];
+                for (int d = 0; d < hd; d++) {
+                    out[t - t0][d] = st[hd + 1] > 0 ? st[d] * (1 / st[hd + 1]) : 0f;
+                }
+            }
+            return out;
+        }
+        int[] table = tables[entry[t0]];
+        int ctx = 0;
+        int[] p = new int[tokens];
+        for (int r = 0; r < tokens; r++) {
+            p[r] = t0 + r < end ? pos[t0 + r] : -1;
+            ctx = Math.max(ctx, p[r] + 1);
+        }
+        float[] m = new float[tokens];
+        float[] l = new float[tokens];
+        float[][] acc = new float[tokens][hd];
+        java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+        int keysPerTile = 32;
+        for (int kb = 0; kb < ctx; kb += keysPerTile) {
+            float[][] ks = new float[keysPerTile][hd];
+            float[][] vs = new float[keysPerTile][hd];
+            for (int j = 0; j < keysPerTile; j++) {
+                int gj = kb + j;
+                if (gj < ctx) {
+                    int base = ((table[gj / bs] * bs + gj % bs) * nkv + kvh) * hd;
+                    System.arraycopy(kc, base, ks[j], 0, hd);
+                    System.arraycopy(vc, base, vs[j], 0, hd);
+                }
+            }
+            for (int r = 0; r < tokens; r++) { // each warp's PF_QPW queries; rows past the end keep pos -1
+                float[] s = new float[keysPerTile];
+                float tileMax = Float.NEGATIVE_INFINITY;
+                for (int lane = 0; lane < keysPerTile; lane++) {
+                    float dot = 0;
+                    float[] qr = t0 + r < end ? q[t0 + r] : new float[hd];
+                    for (int d2 = 0; d2 < hd / 2; d2++) {
+                        dot = Math.fma(qr[2 * d2], ks[lane][2 * d2], Math.fma(qr[2 * d2 + 1], ks[lane][2 * d2 + 1], dot));
+                    }
+                    s[lane] = kb + lane <= p[r] ? dot * scale : Float.NEGATIVE_INFINITY;
+                    tileMax = Math.max(tileMax, s[lane]);
+                }
+                float mNew = Math.max(m[r], tileMax);
+                float corr = m[r] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(m[r] - mNew);
+                float sum = 0;
+                float[] pj = new float[keysPerTile];
+                for (int lane = 0; lane < keysPerTile; lane++) {
+                    pj[lane] = kb + lane <= p[r] ? (float) Math.exp(s[lane] - mNew) : 0f;
+                    sum += pj[lane];
+                }
+                l[r] = l[r] * corr + sum;
+                for (int d = 0; d < hd; d++) {
+                    acc[r][d] *= corr;
+                }
+                m[r] = mNew;
+                for (int j = 0; j < Math.min(keysPerTile, ctx - kb); j++) {
+                    for (int d = 0; d < hd; d++) {
+                        acc[r][d] = Math.fma(pj[j], vs[j][d], acc[r][d]);
+                    }
                 }
             }
         }
-        for (int tok = 0; tok < t; tok++) {
-            assertEquals(tok >= d, seen[tok], "token " + tok);
+        for (int r = 0; r < end - t0; r++) {
+            out[r] = new float[hd];
+            for (int d = 0; d < hd; d++) {
+                out[r][d] = l[r] > 0 ? acc[r][d] * (1 / l[r]) : 0f;
+            }
         }
+        return out;
+    }
+
+    @Test
+    void prefillAttentionTiles_chunksAtOffsetsAndBlocksAcrossEntries_equalPagedReference() {
+        Random rnd = new Random(5);
+        int bs = 4;
+        int nkv = 2;
+        int kvh = 1;
+        int hd = 64;
+        int nBlocks = 24;
+        float[] kc = randoms(rnd, nBlocks * bs * nkv * hd);
+        float[] vc = randoms(rnd, kc.length);
+        // Entry 0: a 20-token chunk at positions 40..59 (context 2 tiles); entry 1: 12 tokens at 0..11; entry 2: 5
+        // tokens at 3..7. Blocks of 16: [0, 16) entry 0 alone (tiles), [16, 32) entries 0 and 1 (per-token warps),
+        // [32, 37) entry 2 alone, a partial block.
+        int[][] tables = {{23, 4, 17, 0, 9, 12, 2, 20, 7, 15, 1, 11, 19, 5, 22}, {3, 14, 8}, {10, 6}};
+        int[] counts = {20, 12, 5};
+        int[] offsets = {40, 0, 3};
+        int tEnd = 37;
+        int[] entry = new int[tEnd];
+        int[] pos = new int[tEnd];
+        for (int e = 0, t = 0; e < counts.length; e++) {
+            for (int i = 0; i < counts[e]; i++, t++) {
+                entry[t] = e;
+                pos[t] = offsets[e] + i;
+            }
+        }
+        float[][] q = new float[tEnd][];
+        for (int t = 0; t < tEnd; t++) {
+            q[t] = randoms(rnd, hd);
+        }
+        float scale = (float) (1 / Math.sqrt(hd));
+        LaunchGrid.Launch l = LaunchGrid.attentionPrefill(tEnd, 8, false);
+        assertEquals(3, l.gridX);
+        int checked = 0;
+        for (int bx = 0; bx < l.gridX; bx++) {
+            int t0 = bx * LaunchGrid.PREFILL_TOKENS;
+            float[][] rows = prefillBlockPort(q, entry, pos, tables, t0, tEnd, kc, vc, bs, nkv, kvh, hd, scale);
+            for (int r = 0; r < LaunchGrid.PREFILL_TOKENS && t0 + r < tEnd; r++) {
+                int t = t0 + r;
+                float[] ref = CpuReference.pagedAttention(q[t], 0, kc, vc, tables[entry[t]], 0, bs, nkv, kvh, hd, pos[t] + 1, scale);
+                assertArrayEquals(ref, rows[r], 2e-5f, "token " + t + " (entry " + entry[t] + ", position " + pos[t] + ")");
+                checked++;
+            }
+        }
+        assertEquals(tEnd, checked, "every prefill token is covered by exactly one block");
     }
 }

@@ -65,8 +65,12 @@ class LaunchGridTest {
         assertEquals(64, d.gridX);
         assertEquals(32, d.gridY);
         assertEquals(128, d.blockX);
-        LaunchGrid.Launch p = LaunchGrid.attentionPrefill(13, 32);
-        assertEquals(4, p.gridX, "13 tokens at 4 warps per block");
+        LaunchGrid.Launch p = LaunchGrid.attentionPrefill(33, 32, false);
+        assertEquals(3, p.gridX, "33 tokens at 16 per block");
+        assertEquals(128, p.blockX);
+        LaunchGrid.Launch w = LaunchGrid.attentionPrefill(33, 32, true);
+        assertEquals("paged_attention_prefill_warp_f16", w.kernel);
+        assertEquals(9, w.gridX, "33 tokens at one warp each, 4 per block");
         assertEquals(32, p.gridY);
     }
 
