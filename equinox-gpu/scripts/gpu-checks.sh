@@ -30,14 +30,16 @@ for k in validated candidate; do
 done
 say calibrate
 timeout 150 "$B" calibrate --model llama-2-7b --kv-blocks 4608 --block-size 16 --prefill 0,256,512,1024,2048 \
-  --decode 0,1,16,64,128 --context 256,512 --warmup 1 --repeats 3 --out "$out/h100-7b.csv" 2>&1 | tee -a "$L"
+  --decode 0,1,16,64,128 --context 256,512 --warmup 1 --repeats 3 --out "$out/calibration-7b.csv" 2>&1 | tee -a "$L"
+profile=(); [ -s "$out/calibration-7b.csv" ] && profile=(--cost-profile "$out/calibration-7b.csv")
 if [ -n "$trace" ]; then
   for p in fcfs vtc equinox; do
     say "serve-bench $p"
     [ $p = equinox ] && { nvidia-smi --query-gpu=timestamp,utilization.gpu,utilization.memory --format=csv,noheader,nounits \
       -lms 250 > "$out/smi.csv" 2>&1 & smi=$!; }
     timeout 120 "$B" serve-bench --model llama-2-7b --kv-blocks 4096 --block-size 16 --token-budget 2048 --max-running 128 \
-      --chunk 512 --max-context 4096 --trace "$trace" --max-seconds 50 --policy $p --csv "$out/serve-$p.csv" 2>&1 | tee -a "$L"
+      --chunk 512 --max-context 4096 --trace "$trace" --max-seconds 50 --policy $p "${profile[@]}" --csv "$out/serve-$p.csv" 2>&1 \
+      | tee -a "$L"
     [ -n "${smi:-}" ] && kill "$smi" 2>/dev/null
   done
 fi

@@ -54,10 +54,13 @@ public final class GpuHostEngine {
 
     /**
      * The outcome of one request; {@code arrivalSeconds} is its arrival in the workload (seconds after the run's
-     * start, when it was due for submission), TTFT and latency are the scheduler's, from submission.
+     * start, when it was due for submission), TTFT and latency are the scheduler's, from submission (NaN unless the
+     * request finished); {@code firstTokenSeconds} and {@code finishSeconds} are seconds after the run's start on the
+     * scheduler's clock, NaN when the request got no first token or did not finish.
      */
     public record Outcome(long requestId, String tenant, RequestStatus status, FinishReason finishReason, int promptTokens,
-            int outputTokens, int preemptions, double arrivalSeconds, double ttftSeconds, double latencySeconds, int[] tokenIds) {
+            int outputTokens, int preemptions, double arrivalSeconds, double ttftSeconds, double latencySeconds,
+            double firstTokenSeconds, double finishSeconds, int[] tokenIds) {
     }
 
     /**
@@ -94,6 +97,7 @@ public final class GpuHostEngine {
         double utilSum = 0;
         int utilCount = 0;
         long start = System.nanoTime();
+        long clock0 = scheduler.ticker().read(); // the handles' timestamps are on the scheduler's clock
         long deadline = start + (long) (maxWallSeconds * 1e9);
         int next = 0;
         while (true) {
@@ -160,7 +164,12 @@ public final class GpuHostEngine {
             scheduler.complete(batch, r.durationNanos(), r.gpuUtilization());
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return report(handles, tokens, arrival, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
+        return report(handles, tokens, arrival, clock0, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
+    }
+
+    /** Seconds from {@code clock0} to {@code nanos} on the scheduler's clock; NaN for an unset (negative) time. */
+    private static double since(long clock0, long nanos) {
+        return nanos < 0 ? Double.NaN : (nanos - clock0) / 1e9;
     }
 
     private static boolean allTerminal(List<RequestHandle> handles) {
@@ -172,7 +181,7 @@ public final class GpuHostEngine {
         return true;
     }
 
-    private Report report(List<RequestHandle> handles, Map<Long, int[]> tokens, Map<Long, Double> arrival, int rejected, long steps, long failed, double wall,
+    private Report report(List<RequestHandle> handles, Map<Long, int[]> tokens, Map<Long, Double> arrival, long clock0, int rejected, long steps, long failed, double wall,
             double busy, double device, double util) {
         List<Outcome> outcomes = new ArrayList<>();
         Map<String, Long> byTenant = new TreeMap<>();
@@ -197,8 +206,8 @@ public final class GpuHostEngine {
             output += h.generatedTokens();
             byTenant.merge(h.tenant(), (long) h.generatedTokens(), Long::sum);
             outcomes.add(new Outcome(h.id(), h.tenant(), st, why, h.spec().promptTokens(), h.generatedTokens(), h.preemptions(),
-                    arrival.get(h.id()), ttft,
-                    lat, tokens.getOrDefault(h.id(), executor.generatedTokenIds(h.id()))));
+                    arrival.get(h.id()), ttft, lat, since(clock0, h.firstTokenAtNanos()), since(clock0, h.finishedAtNanos()),
+                    tokens.getOrDefault(h.id(), executor.generatedTokenIds(h.id()))));
         }
         return new Report(executor.backend(), handles.size(), rejected, finished, steps, failed, prompt, output, wall, busy, device,
                 util, byTenant, outcomes);

@@ -3,6 +3,7 @@ package dev.equinox.gpu;
 import dev.equinox.Equinox;
 import dev.equinox.Policies;
 import dev.equinox.Scheduler;
+import dev.equinox.cost.CostModels;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -85,6 +86,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "write one line per request to this file")
     Path csv;
 
+    @Option(names = "--cost-profile", paramLabel = "FILE", description = "fit the scheduler's cost model to this step profile "
+            + "(the CSV of 'calibrate' on this GPU), as the simulator's --cost-model profile:FILE; the Equinox policy prices "
+            + "requests' GPU time with it (default: the built-in Llama-2-7B A100 model)")
+    Path costProfile;
+
     @Option(names = "--trace", paramLabel = "FILE", description = "serve this workload (the CSV of 'equinox export', e.g. a VTC "
             + "suite) instead of the synthetic one; --requests/--tenants/--rate/--prompt/--output/--seed are then ignored")
     Path trace;
@@ -138,8 +144,17 @@ public final class ServeBenchCommand implements Callable<Integer> {
         } else {
             work = workload(requests, tenants, rate, prompt, output, seed);
         }
-        try (Scheduler s = Equinox.builder().kvCache(kvBlocks, blockSize).tokenBudget(tokenBudget).maxRunning(maxRunning)
-                .chunkSize(Math.min(chunk, tokenBudget)).maxContext(maxContext).policy(Policies.byName(policy)).build();
+        Equinox builder = Equinox.builder().kvCache(kvBlocks, blockSize).tokenBudget(tokenBudget).maxRunning(maxRunning)
+                .chunkSize(Math.min(chunk, tokenBudget)).maxContext(maxContext).policy(Policies.byName(policy));
+        if (costProfile != null) {
+            try {
+                builder.costModel(CostModels.profile(costProfile, 0));
+            } catch (RuntimeException e) {
+                err.println("serve-bench: cannot use --cost-profile: " + e.getMessage());
+                return 1;
+            }
+        }
+        try (Scheduler s = builder.build();
                 GpuExecutor ex = gpu
                         ? GpuExecutor.open(config, kvBlocks, blockSize, tokenBudget, maxRunning, maxContext, NvmlTelemetry.open(0))
                         : GpuExecutor.cpuReference(config, kvBlocks, blockSize)) {
@@ -154,6 +169,8 @@ public final class ServeBenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "mean GPU utilization %s%n", Double.isNaN(r.meanGpuUtilization()) ? "n/a"
                     : String.format(Locale.ROOT, "%.1f %%", 100 * r.meanGpuUtilization()));
             r.outputTokensByTenant().forEach((t, n) -> out.println("  " + t + ": " + n + " output tokens"));
+            out.println("as the simulator's table (equinox replay):");
+            ServeSummary.print(out, ServeSummary.cells(s.policyName(), r, weights));
             if (csv != null) {
                 writeOutcomes(r, csv);
                 out.println("per-request results: " + csv);

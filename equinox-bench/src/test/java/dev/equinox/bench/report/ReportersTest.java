@@ -102,4 +102,18 @@ class ReportersTest {
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("output token 3.75"));
         assertTrue(MarkdownReporter.table(gpu).contains("output token 3.75"));
     }
+
+    @Test
+    void serveBench_onTheGpuModule_printsTheSimulatorsTableHeader(@TempDir Path dir) throws Exception {
+        // equinox-gpu keeps its own copy of the column names (it cannot depend on this module): they must not drift
+        Path trace = dir.resolve("w.csv");
+        Files.writeString(trace, "req_id,tenant,arrival_s,input_tokens,output_tokens\n0,a,0,8,3\n1,b,0,5,4\n");
+        java.io.StringWriter sw = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new dev.equinox.gpu.ServeBenchCommand());
+        cl.setOut(new java.io.PrintWriter(sw, true));
+        assertEquals(0, cl.execute("--backend", "cpu", "--model", "tiny", "--kv-blocks", "64", "--max-context", "512", "--trace",
+                trace.toString()));
+        String header = sw.toString().lines().filter(l -> l.startsWith("run ")).findFirst().orElseThrow();
+        assertEquals(String.join(" ", TableReporter.HEADER), String.join(" ", header.trim().split("\\s+")));
+    }
 }
