@@ -3,20 +3,17 @@ package dev.equinox.gpu;
 import dev.equinox.RequestStatus;
 import dev.equinox.metrics.FairnessMetrics;
 import dev.equinox.metrics.FairnessOptions;
-import dev.equinox.metrics.FairnessRecord;
 import dev.equinox.metrics.FairnessReport;
+import dev.equinox.metrics.ServingStats;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * One row of the simulator's table ({@code equinox replay}) for a served run, so a GPU run and the simulator's
- * prediction read side by side: the same columns, computed the same way (equinox-bench's {@code RunSummary}), from
- * the requests' measured times. TTFT over requests with a first token, end-to-end latency, throughput and time per
- * output token over finished requests (throughput per second of the run's wall time), fairness by
+ * prediction read side by side: the same columns, from the same {@link ServingStats} the simulator's summary uses,
+ * over the requests' measured times (throughput per second of the run's wall time), fairness by
  * {@link FairnessMetrics} with VTC's artifact rules and the trace's weights. Two differences, both from what a
  * served run is: {@code util} is the mean of the per-step NVML samples (the simulator's is its cost model's,
  * averaged over time), and a request still running when a run stops at {@code --max-seconds} counts its tokens so
@@ -32,46 +29,24 @@ final class ServeSummary {
 
     /** The row's cells for {@code r}, labelled {@code label}, with the trace's tenant weights. */
     static String[] cells(String label, GpuHostEngine.Report r, Map<String, Double> weights) {
-        List<GpuHostEngine.Outcome> os = r.outcomes();
-        int n = os.size();
-        double[] ttft = new double[n];
-        double[] e2e = new double[n];
-        double[] tpot = new double[n];
-        int nt = 0;
-        int ne = 0;
-        int np = 0;
-        int finished = 0;
-        long out = 0;
+        ServingStats st = new ServingStats();
         long preemptions = 0;
-        List<FairnessRecord> recs = new ArrayList<>(n);
-        for (GpuHostEngine.Outcome o : os) {
+        for (GpuHostEngine.Outcome o : r.outcomes()) {
             double a = o.arrivalSeconds();
             double ft = o.firstTokenSeconds();
-            double fin = o.finishSeconds();
+            boolean done = o.status() == RequestStatus.FINISHED && !Double.isNaN(o.finishSeconds());
+            double fin = done ? o.finishSeconds() : Double.NaN;
+            // a request still decoding when the run stopped was served until the run's end
+            double serviceEnd = done ? fin : Double.isNaN(ft) ? Double.NaN : Math.max(ft, r.wallSeconds());
+            st.add(o.tenant(), a, ft, fin, serviceEnd, o.promptTokens(), o.outputTokens());
             preemptions += o.preemptions();
-            if (!Double.isNaN(ft)) {
-                ttft[nt++] = Math.max(0, ft - a);
-            }
-            boolean done = o.status() == RequestStatus.FINISHED && !Double.isNaN(fin);
-            if (done) {
-                finished++;
-                e2e[ne++] = fin - a;
-                out += o.outputTokens();
-                if (o.outputTokens() > 1 && !Double.isNaN(ft)) {
-                    tpot[np++] = (fin - ft) / (o.outputTokens() - 1);
-                }
-            }
-            boolean served = !Double.isNaN(ft);
-            double end = done ? fin : Math.max(a, r.wallSeconds());
-            recs.add(new FairnessRecord(o.tenant(), a, served ? Math.max(a, ft) : Double.NaN,
-                    served ? Math.max(Math.max(a, ft), end) : Double.NaN, o.promptTokens(), o.outputTokens()));
         }
         double span = r.wallSeconds() > 0 ? r.wallSeconds() : 1;
-        FairnessReport f = recs.isEmpty() ? null : FairnessMetrics.compute(recs, FairnessOptions.vtcArtifact().withWeights(weights));
-        double[] t = pct(ttft, nt);
-        double[] e = pct(e2e, ne);
-        return new String[] {label, finished + "/" + n, f(finished / span, 2), f(out / span, 0), f(t[0], 2), f(t[1], 2), f(t[2], 2),
-            f(e[0], 2), f(e[1], 2), f(e[2], 2), f(pct(tpot, np)[0] * 1000, 1) + "ms",
+        FairnessReport f = st.fairness(FairnessOptions.vtcArtifact().withWeights(weights));
+        double[] t = st.ttft();
+        double[] e = st.e2e();
+        return new String[] {label, st.finished() + "/" + st.requests(), f(st.finished() / span, 2), f(st.finishedOutputTokens() / span, 0),
+            f(t[0], 2), f(t[1], 2), f(t[2], 2), f(e[0], 2), f(e[1], 2), f(e[2], 2), f(st.tpot()[0] * 1000, 1) + "ms",
             Double.isNaN(r.meanGpuUtilization()) ? "-" : f(r.meanGpuUtilization() * 100, 1) + "%",
             f == null ? "-" : f(f.maxServiceDifference(), 1), f == null ? "-" : f(f.avgServiceDifference(), 1),
             f == null ? "-" : f(f.maxAccumulatedDifference(), 0), f == null ? "-" : f(f.meanJain(), 3), Long.toString(preemptions)};
@@ -96,23 +71,5 @@ final class ServeSummary {
 
     private static String f(double v, int decimals) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", v);
-    }
-
-    /** p50, p90, p99 of the first {@code n} values, interpolated linearly (as the simulator's); NaN when empty. */
-    static double[] pct(double[] v, int n) {
-        if (n == 0) {
-            return new double[] {Double.NaN, Double.NaN, Double.NaN};
-        }
-        double[] s = Arrays.copyOf(v, n);
-        Arrays.sort(s);
-        double[] q = {0.5, 0.9, 0.99};
-        double[] out = new double[3];
-        for (int i = 0; i < 3; i++) {
-            double pos = q[i] * (s.length - 1);
-            int lo = (int) Math.floor(pos);
-            int hi = Math.min(s.length - 1, lo + 1);
-            out[i] = s[lo] + (s[hi] - s[lo]) * (pos - lo);
-        }
-        return out;
     }
 }

@@ -64,7 +64,7 @@ class ServeSummaryTest {
         assertEquals(2, lines.length);
         assertTrue(lines[0].startsWith("run    "), lines[0]);
         assertEquals(lines[0].length(), lines[1].length());
-        assertArrayEquals(new double[] {Double.NaN, Double.NaN, Double.NaN}, ServeSummary.pct(new double[0], 0));
+        assertArrayEquals(new double[] {Double.NaN, Double.NaN, Double.NaN}, dev.equinox.metrics.ServingStats.percentiles(new double[0], 0));
     }
 
     @Test
