@@ -2,6 +2,7 @@ package dev.equinox.gpu;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.IntStream;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -79,7 +80,7 @@ final class GpuModel implements ModelRunner {
     GpuModel(LlamaConfig config, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext, KernelOptions options) {
         GpuProbe.Result probe = GpuProbe.require();
         this.c = config;
-        this.options = java.util.Objects.requireNonNull(options, "options");
+        this.options = Objects.requireNonNull(options, "options");
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.maxTokens = maxTokens;
@@ -140,7 +141,7 @@ final class GpuModel implements ModelRunner {
             contextLens = alloc(4L * maxSeqs);
             blockTables = alloc(4L * maxSeqs * maxBlocksPerSeq);
             sampleRows = alloc(4L * maxSeqs);
-            splitScratchFloats = splitScratchFloats(c, maxTokens);
+            splitScratchFloats = options.splitStore() ? splitScratchFloats(c, maxTokens) : 0;
             splitScratch = alloc(4L * splitScratchFloats);
             JCudaDriver.cuEventCreate(start, 0);
             JCudaDriver.cuEventCreate(stop, 0);
@@ -161,7 +162,10 @@ final class GpuModel implements ModelRunner {
         return (long) Math.min(maxTokens, SPLIT_STORE_MAX_ROWS) * Math.max(c.qkvDim(), 2L * c.intermediate());
     }
 
-    /** Bytes of device memory the model needs for the given sizes (weights, KV cache, step buffers). */
+    /**
+     * Bytes of device memory the model needs for the given sizes (weights, KV cache, step buffers, and the split-K
+     * buffer the candidate kernels may use: an upper bound for the validated ones).
+     */
     static long deviceBytes(LlamaConfig c, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
         long kv = 2L * 2 * c.layers() * numBlocks * blockSize * c.kvHeads() * c.headDim();
         long perToken = 4L * c.hidden() + 2L * c.hidden() + 2L * c.qkvDim() + 2L * c.heads() * c.headDim()

@@ -188,11 +188,12 @@ public final class ServeBenchCommand implements Callable<Integer> {
             Files.createDirectories(parent);
         }
         try (Writer w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
-            w.write("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,arrival_s,ttft_s,latency_s\n");
+            w.write("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,arrival_s,ttft_s,latency_s,"
+                    + "first_token_s,finish_s\n");
             for (GpuHostEngine.Outcome o : r.outcomes()) {
-                w.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%.6f,%.6f,%.6f%n", o.requestId(), o.tenant(), o.status(),
+                w.write(String.format(Locale.ROOT, "%d,%s,%s,%s,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f%n", o.requestId(), o.tenant(), o.status(),
                         o.finishReason(), o.promptTokens(), o.outputTokens(), o.preemptions(), o.arrivalSeconds(), o.ttftSeconds(),
-                        o.latencySeconds()));
+                        o.latencySeconds(), o.firstTokenSeconds(), o.finishSeconds()));
             }
         }
     }

@@ -40,11 +40,19 @@ class BenchTraceTest {
                 "--trace", trace.toString(), "--csv", csv.toString());
         assertEquals(0, rc);
         List<String> lines = Files.readAllLines(csv);
-        assertEquals("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,arrival_s,ttft_s,latency_s", lines.get(0));
+        assertEquals("request_id,tenant,status,finish_reason,prompt_tokens,output_tokens,preemptions,arrival_s,ttft_s,latency_s,"
+                + "first_token_s,finish_s", lines.get(0));
         assertEquals(4, lines.size());
         assertTrue(lines.get(1).startsWith("0,a,FINISHED,STOP,8,3,0,0.000000,"), lines.get(1));
         assertTrue(lines.get(2).startsWith("1,b,FINISHED,STOP,5,4,0,0.000000,"), lines.get(2));
         assertTrue(lines.get(3).startsWith("2,a,FINISHED,STOP,6,2,0,0.010000,"), lines.get(3));
+        for (String row : lines.subList(1, 4)) {
+            String[] f = row.split(",");
+            double arrival = Double.parseDouble(f[7]);
+            double first = Double.parseDouble(f[10]);
+            double finish = Double.parseDouble(f[11]);
+            assertTrue(first >= arrival && finish >= first, "arrival <= first token <= finish on the run's clock: " + row);
+        }
     }
 
     @Test
