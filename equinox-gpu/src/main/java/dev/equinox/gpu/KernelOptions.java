@@ -3,10 +3,10 @@ package dev.equinox.gpu;
 /**
  * Which kernel variants {@link GpuModel} runs. {@link #VALIDATED} is what ran on an H100 and passed the GPU tests
  * and {@code selftest} (docs/gpu.md): the per-token prefill attention, split-K only for the GEMMs that add into
- * the residual. {@link #CANDIDATE} is the faster design written after that run's measurements and checked on the
- * CPU only (its arithmetic is ported in {@code KernelAlgorithmTest}): the tiled prefill attention (16 queries
- * share each 32-key tile of K and V in shared memory) and split-K also for the GEMMs that store their result
- * (QKV, gate/up, LM head). The GPU tests run both; the default stays {@link #VALIDATED} until the candidate has
+ * the residual. {@link #CANDIDATE} is the design written against that run's two measured bottlenecks (its speed
+ * is not measured yet), checked on the CPU only (its arithmetic is ported in {@code KernelAlgorithmTest}): the
+ * tiled prefill attention (16 queries share each 32-key tile of K and V in shared memory) and split-K also for the
+ * GEMMs that store their result (QKV, gate/up, LM head). The GPU tests run both; the default stays {@link #VALIDATED} until the candidate has
  * run on a GPU.
  *
  * <p>Set for a run with system properties: {@code equinox.gpu.kernels=validated|candidate}, and to vary one choice
