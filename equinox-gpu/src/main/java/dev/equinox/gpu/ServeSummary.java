@@ -45,7 +45,8 @@ final class ServeSummary {
         FairnessReport f = st.fairness(FairnessOptions.vtcArtifact().withWeights(weights));
         double[] t = st.ttft();
         double[] e = st.e2e();
-        return new String[] {label, st.finished() + "/" + st.requests(), f(st.finished() / span, 2), f(st.finishedOutputTokens() / span, 0),
+        // done: finished over every request of the workload, the rejected included (as the simulator counts them)
+        return new String[] {label, st.finished() + "/" + (r.submitted() + r.rejected()), f(st.finished() / span, 2), f(st.finishedOutputTokens() / span, 0),
             f(t[0], 2), f(t[1], 2), f(t[2], 2), f(e[0], 2), f(e[1], 2), f(e[2], 2), f(st.tpot()[0] * 1000, 1) + "ms",
             Double.isNaN(r.meanGpuUtilization()) ? "-" : f(r.meanGpuUtilization() * 100, 1) + "%",
             f == null ? "-" : f(f.maxServiceDifference(), 1), f == null ? "-" : f(f.avgServiceDifference(), 1),

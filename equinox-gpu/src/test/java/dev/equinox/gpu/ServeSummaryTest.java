@@ -33,11 +33,11 @@ class ServeSummaryTest {
                 outcome(1, "a", RequestStatus.FINISHED, 5, 0, 0.0, 1.0, 3.0),
                 outcome(2, "b", RequestStatus.FINISHED, 3, 1, 1.0, 1.5, 2.5),
                 outcome(3, "a", RequestStatus.RUNNING, 2, 0, 2.0, 2.5, Double.NaN));
-        GpuHostEngine.Report r = new GpuHostEngine.Report("test", 3, 0, 2, 10, 0, 30, 10, 4.0, 3.5, 3.0, 0.9, Map.of(), os);
+        GpuHostEngine.Report r = new GpuHostEngine.Report("test", 3, 1, 2, 10, 0, 30, 10, 4.0, 3.5, 3.0, 0.9, Map.of(), os);
         String[] c = ServeSummary.cells("vtc", r, Map.of());
         assertEquals(ServeSummary.HEADER.length, c.length);
         assertEquals("vtc", c[0]);
-        assertEquals("2/3", c[1]);
+        assertEquals("2/4", c[1], "the rejected request counts in the workload, as in the simulator");
         assertEquals("0.50", c[2], "2 finished over the 4 s run");
         assertEquals("2", c[3], "the finished requests' 8 output tokens over 4 s");
         assertEquals("0.50", c[4], "TTFT p50 of 1.0, 0.5, 0.5 (every request with a first token)");
