@@ -11,13 +11,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-$root/equinox-gpu/target/gpu-bundle}"
 cd "$root"
+mkdir -p "$out" && out="$(cd "$out" && pwd)"  # absolute: Maven resolves relative paths against the module
 ./mvnw -q -B -pl equinox-gpu -am package -DskipTests
 ./mvnw -q -B -pl equinox-gpu test-compile
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/bin"
 ./mvnw -q -B -pl equinox-gpu dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
 # the reactor's equinox-core, not a possibly older one from the local repository
-cp equinox-core/target/equinox-core-*.jar equinox-gpu/target/equinox-gpu-*.jar "$out/lib/"
+cp $(ls equinox-core/target/equinox-core-*.jar | grep -v -- -tests.jar) equinox-gpu/target/equinox-gpu-*.jar "$out/lib/"
 mkdir -p "$out/tests"
 cp -r equinox-gpu/target/test-classes "$out/tests/classes"
 ./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4 -DoutputDirectory="$out/tests"

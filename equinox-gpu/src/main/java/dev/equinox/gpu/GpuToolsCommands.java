@@ -14,7 +14,7 @@ final class GpuToolsCommands {
     }
 
     /**
-     * {@code selftest}: the tiny decoder on the GPU against the CPU reference, with the validated and the candidate
+     * {@code selftest}: the tiny decoder on the GPU against the CPU reference, with the default and the warp-prefill
      * kernels ({@link KernelOptions}; exit 0 both pass, 1 a failure, 2 no GPU).
      */
     @Command(name = "selftest", mixinStandardHelpOptions = true,
@@ -40,7 +40,7 @@ final class GpuToolsCommands {
             }
             out.println("selftest on " + p.describe());
             boolean ok = true;
-            for (KernelOptions o : new KernelOptions[] {KernelOptions.VALIDATED, KernelOptions.CANDIDATE}) {
+            for (KernelOptions o : new KernelOptions[] {KernelOptions.DEFAULT, KernelOptions.WARP_PREFILL}) {
                 GpuChecks.ModelCheck m = GpuChecks.modelVsReference(LlamaConfig.tiny(), o);
                 out.printf(Locale.ROOT, "tiny decoder vs CPU reference (%s): %d rows, max relative logit error %.3g, %d greedy-token "
                         + "mismatches: %s%n", o, m.rows(), m.maxRelativeLogitError(), m.tokenMismatches(), m.passed(tolerance) ? "pass" : "FAIL");

@@ -1,15 +1,20 @@
 package dev.equinox.gpu;
 
 /**
- * Which kernel variants {@link GpuModel} runs. {@link #VALIDATED} is what ran on an H100 and passed the GPU tests
- * and {@code selftest} (docs/gpu.md): the per-token prefill attention, split-K only for the GEMMs that add into
- * the residual. {@link #CANDIDATE} is the design written against that run's two measured bottlenecks (its speed
- * is not measured yet), checked on the CPU only (its arithmetic is ported in {@code KernelAlgorithmTest}): the
- * tiled prefill attention (16 queries share each 32-key tile of K and V in shared memory) and split-K also for the
- * GEMMs that store their result (QKV, gate/up, LM head). The GPU tests run both; the default stays {@link #VALIDATED} until the candidate has
- * run on a GPU.
+ * Which kernel variants {@link GpuModel} runs. Every preset and every combination the GPU tests list has passed the GPU
+ * tests and {@code selftest} on an H100 (docs/gpu.md, second run).
+ * <ul>
+ *   <li>{@link #DEFAULT}: the tiled prefill attention (16 queries of one request share each 32-key tile of K and V in
+ *   shared memory) and split-K for the GEMMs that add into the residual. Measured on the H100: prefill steps of
+ *   512 / 2048 / 4096 tokens took 50 / 222 / 598 ms against 71 / 493 / 1594 ms with {@link #WARP_PREFILL}.</li>
+ *   <li>{@link #WARP_PREFILL}: the first kernels (one warp per prompt token reads its whole context from the
+ *   cache), kept to compare against and as a fallback.</li>
+ * </ul>
+ * Split-K for the GEMMs that store their result (QKV, gate/up, LM head; through an fp32 buffer) and more blocks per
+ * SM are options too; on the H100 neither moved the batch-64 decode step (41.5-41.9 % of HBM bandwidth for every
+ * setting tried, 2 to 16 blocks per SM), so the default leaves them off.
  *
- * <p>Set for a run with system properties: {@code equinox.gpu.kernels=validated|candidate}, and to vary one choice
+ * <p>Set for a run with system properties: {@code equinox.gpu.kernels=default|warp}, and to vary one choice
  * {@code equinox.gpu.prefillKernel=tiled|warp}, {@code equinox.gpu.splitStore=true|false},
  * {@code equinox.gpu.splitBlocksPerSm=N}.
  *
@@ -19,10 +24,10 @@ package dev.equinox.gpu;
  *                         flight: more blocks, more bytes in flight, more atomic adds)
  */
 public record KernelOptions(boolean tiledPrefill, boolean splitStore, int splitBlocksPerSm) {
-    /** The kernels that ran and passed on an H100. */
-    public static final KernelOptions VALIDATED = new KernelOptions(false, false, 2);
-    /** The kernels written after the first GPU run; CPU-checked only (see the class comment). */
-    public static final KernelOptions CANDIDATE = new KernelOptions(true, true, 4);
+    /** The kernels a run uses unless told otherwise: tiled prefill attention, split-K for the residual GEMMs. */
+    public static final KernelOptions DEFAULT = new KernelOptions(true, false, 2);
+    /** The first kernels that ran on an H100: one warp per prompt token in the prefill attention. */
+    public static final KernelOptions WARP_PREFILL = new KernelOptions(false, false, 2);
 
     public KernelOptions {
         if (splitBlocksPerSm < 1) {
@@ -31,22 +36,22 @@ public record KernelOptions(boolean tiledPrefill, boolean splitStore, int splitB
     }
 
     /**
-     * The options named by the system properties (see the class comment); {@link #VALIDATED} when none is set.
+     * The options named by the system properties (see the class comment); {@link #DEFAULT} when none is set.
      *
      * @throws IllegalArgumentException for a value that is not one of those listed
      */
     public static KernelOptions fromSystemProperties() {
-        String base = System.getProperty("equinox.gpu.kernels", "validated");
+        String base = System.getProperty("equinox.gpu.kernels", "default");
         KernelOptions o;
         switch (base) {
-            case "validated":
-                o = VALIDATED;
+            case "default":
+                o = DEFAULT;
                 break;
-            case "candidate":
-                o = CANDIDATE;
+            case "warp":
+                o = WARP_PREFILL;
                 break;
             default:
-                throw new IllegalArgumentException("equinox.gpu.kernels must be validated or candidate, got '" + base + "'");
+                throw new IllegalArgumentException("equinox.gpu.kernels must be default or warp, got '" + base + "'");
         }
         String prefill = System.getProperty("equinox.gpu.prefillKernel");
         boolean tiled = o.tiledPrefill;

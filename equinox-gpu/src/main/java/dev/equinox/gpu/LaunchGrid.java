@@ -55,7 +55,7 @@ final class LaunchGrid {
     static final int MIN_K_TILES_PER_SPLIT = 4;
 
     /** Blocks per SM a skinny GEMM is split up to unless {@link KernelOptions} say otherwise. */
-    static final int SPLIT_BLOCKS_PER_SM = KernelOptions.VALIDATED.splitBlocksPerSm();
+    static final int SPLIT_BLOCKS_PER_SM = KernelOptions.DEFAULT.splitBlocksPerSm();
 
     /** A GEMM that stores its result (modes 0 and 1: no split-K). */
     static Launch gemm(int m, int n, int k, int smCount, boolean bf16) {

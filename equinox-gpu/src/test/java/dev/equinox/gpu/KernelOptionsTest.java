@@ -33,19 +33,20 @@ class KernelOptionsTest {
     }
 
     @Test
-    void fromSystemProperties_defaultIsTheValidatedSet_andEachChoiceOverridesOneField() {
-        assertEquals(KernelOptions.VALIDATED, with(Map.of()));
-        assertEquals(new KernelOptions(false, false, 2), KernelOptions.VALIDATED);
-        assertEquals(KernelOptions.CANDIDATE, with(Map.of("equinox.gpu.kernels", "candidate")));
-        assertEquals(new KernelOptions(true, false, 2), with(Map.of("equinox.gpu.prefillKernel", "tiled")));
-        assertEquals(new KernelOptions(true, false, 4), with(Map.of("equinox.gpu.kernels", "candidate", "equinox.gpu.splitStore", "false")));
-        assertEquals(new KernelOptions(false, false, 8), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
+    void fromSystemProperties_defaultIsTheTiledSet_andEachChoiceOverridesOneField() {
+        assertEquals(KernelOptions.DEFAULT, with(Map.of()));
+        assertEquals(new KernelOptions(true, false, 2), KernelOptions.DEFAULT);
+        assertEquals(new KernelOptions(false, false, 2), KernelOptions.WARP_PREFILL);
+        assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.kernels", "warp")));
+        assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.prefillKernel", "warp")));
+        assertEquals(new KernelOptions(false, true, 2), with(Map.of("equinox.gpu.kernels", "warp", "equinox.gpu.splitStore", "true")));
+        assertEquals(new KernelOptions(true, false, 8), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
     }
 
     @Test
     void fromSystemProperties_badValues_nameThePropertyAndValue() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.kernels", "fast"))).getMessage()
-                .contains("equinox.gpu.kernels must be validated or candidate, got 'fast'"));
+                .contains("equinox.gpu.kernels must be default or warp, got 'fast'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.prefillKernel", "flash"))).getMessage()
                 .contains("got 'flash'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.splitStore", "yes"))).getMessage()
