@@ -17,6 +17,10 @@ import java.util.Arrays;
 public final class Batch {
     private static final byte DECODE = 1;
     private static final byte PREFILL = 2;
+    /** A prefill chunk that ends the prompt (it yields a token): known when the entry is added. */
+    private static final byte PREFILL_LAST = 3;
+    private static final FinishReason[] REASONS = FinishReason.values();
+    static final byte NONE = (byte) FinishReason.NONE.ordinal();
 
     long stepId = -1;
     int size;
@@ -27,12 +31,16 @@ public final class Batch {
     boolean issued;
 
     Req[] reqs = new Req[16];
+    private long[] ids = new long[16];
+    /** Each entry's running index in the scheduler when the batch was formed (its completion reads by it). */
+    private int[] slot = new int[16];
     private int[] tenant = new int[16];
     private byte[] kind = new byte[16];
     private int[] offset = new int[16];
     private int[] length = new int[16];
     int[] produced = new int[16];
-    FinishReason[] finish = new FinishReason[16];
+    /** Finish reasons as ordinals: a byte store per entry, not a reference store with its GC write barrier. */
+    byte[] finish = new byte[16];
     boolean[] reported = new boolean[16];
 
     Batch() {
@@ -101,13 +109,13 @@ public final class Batch {
     /** The id of entry {@code i}'s request. */
     public long requestId(int i) {
         check(i);
-        return reqs[i].id;
+        return ids[i];
     }
 
     /** Whether entry {@code i} is a prefill chunk (else a decode). */
     public boolean isPrefill(int i) {
         check(i);
-        return kind[i] == PREFILL;
+        return kind[i] != DECODE;
     }
 
     /**
@@ -128,7 +136,7 @@ public final class Batch {
     /** Whether entry {@code i} yields an output token when it runs (a decode, or the last prefill chunk). */
     public boolean producesToken(int i) {
         check(i);
-        return kind[i] == DECODE || offset[i] + length[i] == reqs[i].prefillTarget;
+        return kind[i] != PREFILL;
     }
 
     /** Tokens entry {@code i} produced (the default until reported). */
@@ -140,7 +148,7 @@ public final class Batch {
     /** How entry {@code i}'s request ended in this step ({@link FinishReason#NONE} if it continues). */
     public FinishReason finishReason(int i) {
         check(i);
-        return finish[i];
+        return REASONS[finish[i]];
     }
 
     /**
@@ -172,7 +180,7 @@ public final class Batch {
         }
         reported[i] = true;
         produced[i] = tokens;
-        finish[i] = reason;
+        finish[i] = (byte) reason.ordinal();
     }
 
     /** Reports by request id instead of index; see {@link #report(int, int, FinishReason)}. */
@@ -187,7 +195,7 @@ public final class Batch {
     /** Index of the entry for a request id, or -1. Linear in the batch size. */
     public int indexOf(long requestId) {
         for (int i = 0; i < size; i++) {
-            if (reqs[i].id == requestId) {
+            if (ids[i] == requestId) {
                 return i;
             }
         }
@@ -214,38 +222,71 @@ public final class Batch {
         decodeContextTokens = 0;
     }
 
-    void addDecode(Req r) {
-        int i = grow();
+    /**
+     * A decode entry for running request r, whose id, tenant index, computed tokens and running index the caller
+     * passes; the fields every decode shares are written by {@link #endDecodes()} in bulk.
+     */
+    void addDecode(Req r, long id, int tenantIndex, int computed, int runIndex) {
+        int i = size;
+        if (i == reqs.length) {
+            grow();
+        } else {
+            size = i + 1;
+        }
         reqs[i] = r;
-        tenant[i] = r.tenant.index;
-        kind[i] = DECODE;
-        offset[i] = r.computed;
-        length[i] = 1;
-        produced[i] = 1;
-        finish[i] = FinishReason.NONE;
-        reported[i] = false;
-        decodeCount++;
-        decodeContextTokens += r.computed + 1;
+        ids[i] = id;
+        slot[i] = runIndex;
+        tenant[i] = tenantIndex;
+        offset[i] = computed;
+        decodeContextTokens += computed + 1;
+    }
+
+    /** Completes the decode entries added since the last reset: one token each, unreported. Before any prefill entry. */
+    void endDecodes() {
+        int n = size;
+        decodeCount = n;
+        Arrays.fill(kind, 0, n, DECODE);
+        Arrays.fill(length, 0, n, 1);
+        Arrays.fill(produced, 0, n, 1);
+        Arrays.fill(finish, 0, n, NONE);
+        Arrays.fill(reported, 0, n, false);
     }
 
     void addPrefill(Req r, int from, int tokens) {
         int i = grow();
         reqs[i] = r;
-        tenant[i] = r.tenant.index;
-        kind[i] = PREFILL;
+        ids[i] = r.id;
+        slot[i] = r.runIndex;
+        tenant[i] = r.tenantIndex;
+        kind[i] = from + tokens == r.prefillTarget ? PREFILL_LAST : PREFILL;
         offset[i] = from;
         length[i] = tokens;
         produced[i] = from + tokens == r.prefillTarget ? 1 : 0;
-        finish[i] = FinishReason.NONE;
+        finish[i] = NONE;
         reported[i] = false;
         prefillTokens += tokens;
         prefillAttendedPairs += (long) tokens * (from + tokens);
+    }
+
+    /** Drops the decode entries added so far (before {@link #endDecodes()}): the scheduler re-forms them after a preemption. */
+    void dropDecodes() {
+        if (decodeCount != 0) {
+            throw new IllegalStateException("decode entries can be dropped only before endDecodes()");
+        }
+        for (int i = 0; i < size; i++) {
+            reqs[i] = null;
+        }
+        size = 0;
+        decodeCount = 0;
+        decodeContextTokens = 0;
     }
 
     private int grow() {
         if (size == reqs.length) {
             int n = size * 2;
             reqs = Arrays.copyOf(reqs, n);
+            ids = Arrays.copyOf(ids, n);
+            slot = Arrays.copyOf(slot, n);
             tenant = Arrays.copyOf(tenant, n);
             kind = Arrays.copyOf(kind, n);
             offset = Arrays.copyOf(offset, n);
@@ -255,6 +296,15 @@ public final class Batch {
             reported = Arrays.copyOf(reported, n);
         }
         return size++;
+    }
+
+    /** Entry i's finish reason (package-private, no bounds check: the scheduler's completion loop). */
+    FinishReason finishAt(int i) {
+        return REASONS[finish[i]];
+    }
+
+    int slot(int i) {
+        return slot[i];
     }
 
     Req req(int i) {

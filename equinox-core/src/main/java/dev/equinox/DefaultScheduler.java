@@ -131,6 +131,18 @@ final class DefaultScheduler implements Scheduler {
     int activeCount;
     Req[] running = new Req[64];
     int runningCount;
+    // The running requests' hot fields, by running index (kept with running[]: moved by the same swap on removal):
+    // copies of Req's computed, prefillTarget and blocks, written wherever those are written while the request runs,
+    // and its id and tenant index. Forming a step reads these dense arrays and never loads a request object: at
+    // thousands running, admitted from all over the waiting queue, each such load was a cache miss, and they were
+    // most of a step (docs/performance.md).
+    private int[] runComputed = new int[64];
+    private int[] runTarget = new int[64];
+    private int[] runBlocks = new int[64];
+    private int[] runTenant = new int[64];
+    private long[] runId = new long[64];
+    private int[] runGenerated = new int[64];
+    private int[] runMaxOut = new int[64];
     private Req[] prefilling = new Req[16];
     private int prefillingCount;
     int freeBlocks;
@@ -682,33 +694,33 @@ final class DefaultScheduler implements Scheduler {
         int budget = adaptive.budget();
         int cap = adaptive.maxRunning();
         long step = batch.stepId;
-        // 1. every running decode gets the KV it needs for one more token, preempting if memory runs out. A
-        // preemption moves the last running request into the victim's slot, which may lie behind the scan: rescan
-        // from the start after any preemption (requests already checked this step are skipped).
+        // 1. every running decode gets the KV it needs for one more token and its batch entry, in one pass over the
+        // running set's arrays. A preemption (memory ran out) moves the last running request into the victim's
+        // slot, which may lie behind the scan: then the decode entries are dropped and the pass starts over (the
+        // requests that got their block keep it and pass the check), so the batch holds exactly the running
+        // decodes, in running order.
         boolean again = true;
         while (again) {
             again = false;
+            int[] computed = runComputed;
             for (int i = 0; i < runningCount; i++) {
-                Req r = running[i];
-                if (r.inPrefill() || r.kvCheckedStep == step) {
-                    continue;
+                int c = computed[i];
+                if (c < runTarget[i]) {
+                    continue; // in prefill
                 }
-                r.kvCheckedStep = step;
-                long preemptionsBefore = preemptionCount;
-                ensureBlocks(r, r.computed + 1);
-                if (preemptionCount != preemptionsBefore) {
-                    again = true;
-                    break;
+                if (c + 1 > runBlocks[i] * blockSize) {
+                    long preemptionsBefore = preemptionCount;
+                    ensureBlocks(running[i], c + 1);
+                    if (preemptionCount != preemptionsBefore) {
+                        batch.dropDecodes();
+                        again = true;
+                        break;
+                    }
                 }
+                batch.addDecode(running[i], runId[i], runTenant[i], c, i);
             }
         }
-        // 2. decodes
-        for (int i = 0; i < runningCount; i++) {
-            Req r = running[i];
-            if (!r.inPrefill()) {
-                batch.addDecode(r);
-            }
-        }
+        batch.endDecodes();
         budget -= batch.decodeCount;
         // 3. prompts already in prefill, in admission order
         for (int i = 0; i < prefillingCount && budget > 0; i++) {
@@ -738,6 +750,7 @@ final class DefaultScheduler implements Scheduler {
             budget -= chunk;
         }
     }
+    private static final byte LENGTH = (byte) FinishReason.LENGTH.ordinal();
 
     /** VTC reference mode's prefill token budget: the artifact's batch_max_tokens = max(capacity / 6, 3072). */
     private int vtcPrefillBudget() {
@@ -758,6 +771,7 @@ final class DefaultScheduler implements Scheduler {
             if (freeBlocks > 0) {
                 freeBlocks--;
                 r.blocks++;
+                runBlocks[r.runIndex]++;
                 continue;
             }
             Req victim = (Req) policy.selectVictim(r);
@@ -798,19 +812,43 @@ final class DefaultScheduler implements Scheduler {
 
     private void addRunning(Req r) {
         if (runningCount == running.length) {
-            running = Arrays.copyOf(running, runningCount * 2);
+            int n = runningCount * 2;
+            running = Arrays.copyOf(running, n);
+            runComputed = Arrays.copyOf(runComputed, n);
+            runTarget = Arrays.copyOf(runTarget, n);
+            runBlocks = Arrays.copyOf(runBlocks, n);
+            runTenant = Arrays.copyOf(runTenant, n);
+            runId = Arrays.copyOf(runId, n);
+            runGenerated = Arrays.copyOf(runGenerated, n);
+            runMaxOut = Arrays.copyOf(runMaxOut, n);
         }
-        r.runIndex = runningCount;
-        running[runningCount++] = r;
+        int i = runningCount++;
+        r.runIndex = i;
+        running[i] = r;
+        runComputed[i] = r.computed;
+        runTarget[i] = r.prefillTarget;
+        runBlocks[i] = r.blocks;
+        runTenant[i] = r.tenantIndex;
+        runId[i] = r.id;
+        runGenerated[i] = r.generated;
+        runMaxOut[i] = r.maxOutput;
         r.tenant.running++;
     }
 
     private void removeRunning(Req r) {
         int i = r.runIndex;
-        Req last = running[--runningCount];
+        int l = --runningCount;
+        Req last = running[l];
         running[i] = last;
+        runComputed[i] = runComputed[l];
+        runTarget[i] = runTarget[l];
+        runBlocks[i] = runBlocks[l];
+        runTenant[i] = runTenant[l];
+        runId[i] = runId[l];
+        runGenerated[i] = runGenerated[l];
+        runMaxOut[i] = runMaxOut[l];
         last.runIndex = i;
-        running[runningCount] = null;
+        running[l] = null;
         r.runIndex = -1;
         r.tenant.running--;
         freeBlocks += r.blocks;
@@ -882,8 +920,9 @@ final class DefaultScheduler implements Scheduler {
             }
         }
         for (int i = 0; i < runningCount; i++) {
-            batch.addDecode(running[i]);
+            batch.addDecode(running[i], runId[i], runTenant[i], runComputed[i], i);
         }
+        batch.endDecodes();
         if (runningCount > 0) {
             decodeStepsSinceJoin++;
         }
@@ -944,31 +983,45 @@ final class DefaultScheduler implements Scheduler {
         int n = b.size;
         for (int i = 0; i < n; i++) {
             Req r = b.reqs[i];
-            if (b.decodeAt(i)) {
-                r.computed++;
-            } else {
-                r.computed += b.tokenCount(i);
-                if (r.computed >= r.prefillTarget) {
-                    removePrefilling(r);
-                }
-                if (!r.promptCounted && r.computed >= r.prompt()) {
-                    r.promptCounted = true;
-                    promptTokenCount += r.prompt();
-                }
-            }
             int produced = b.produced[i];
+            if (b.decodeAt(i)) {
+                // from the running arrays (the request's running index has not changed since the batch was formed:
+                // removals come after this loop); the request's own fields are written, never read
+                int j = b.slot(i);
+                r.computed = ++runComputed[j];
+                int g = runGenerated[j] += produced;
+                if (produced > 0) {
+                    r.generated = g;
+                    generationTokenCount += produced;
+                    if (g == produced) {
+                        firstToken(r, now); // its last prefill chunk was reported with no token
+                    }
+                }
+                if (b.finish[i] == Batch.NONE && g >= runMaxOut[j]) {
+                    b.finish[i] = LENGTH;
+                }
+                continue;
+            }
+            r.computed += b.tokenCount(i);
+            if (r.computed >= r.prefillTarget) {
+                removePrefilling(r);
+            }
+            if (!r.promptCounted && r.computed >= r.prompt()) {
+                r.promptCounted = true;
+                promptTokenCount += r.prompt();
+            }
             if (produced > 0) {
                 r.generated += produced;
                 generationTokenCount += produced;
                 if (r.firstTokenAt < 0) {
-                    r.firstTokenAt = now;
-                    for (RequestListener l : listeners) {
-                        l.onFirstToken(r);
-                    }
+                    firstToken(r, now);
                 }
             }
-            if (b.finish[i] == FinishReason.NONE && r.generated >= r.spec.maxOutputTokens()) {
-                b.finish[i] = FinishReason.LENGTH;
+            int j = r.runIndex;
+            runComputed[j] = r.computed;
+            runGenerated[j] = r.generated;
+            if (b.finish[i] == Batch.NONE && r.generated >= r.maxOutput) {
+                b.finish[i] = LENGTH;
             }
         }
         double seconds = durationNanos / 1e9;
@@ -979,7 +1032,7 @@ final class DefaultScheduler implements Scheduler {
         policy.onStepCompleted(b, seconds, util);
         adaptive.observe(b, seconds, gpuUtilization);
         for (int i = 0; i < n; i++) {
-            FinishReason reason = b.finish[i];
+            FinishReason reason = b.finishAt(i);
             if (reason != FinishReason.NONE) {
                 Req r = b.reqs[i];
                 removeRunning(r);
@@ -999,6 +1052,13 @@ final class DefaultScheduler implements Scheduler {
         b.issued = false;
         for (RequestListener l : listeners) {
             l.onStep(b, durationNanos, gpuUtilization);
+        }
+    }
+
+    private void firstToken(Req r, long now) {
+        r.firstTokenAt = now;
+        for (RequestListener l : listeners) {
+            l.onFirstToken(r);
         }
     }
 
@@ -1062,6 +1122,21 @@ final class DefaultScheduler implements Scheduler {
     private void notifyTerminal(Req r, RequestResult result) {
         for (RequestListener l : listeners) {
             l.onTerminal(r, result);
+        }
+    }
+
+    /** Tests: throws if the running arrays disagree with the running requests' own fields. Engine thread only. */
+    void checkRunningArrays() {
+        for (int i = 0; i < runningCount; i++) {
+            Req r = running[i];
+            if (r.runIndex != i || runComputed[i] != r.computed || runTarget[i] != r.prefillTarget || runBlocks[i] != r.blocks
+                    || runTenant[i] != r.tenantIndex || runId[i] != r.id || runGenerated[i] != r.generated
+                    || runMaxOut[i] != r.maxOutput) {
+                throw new IllegalStateException("running index " + i + ": arrays (computed " + runComputed[i] + ", target "
+                        + runTarget[i] + ", blocks " + runBlocks[i] + ", generated " + runGenerated[i] + ") disagree with " + r
+                        + " (runIndex " + r.runIndex + ", computed " + r.computed + ", target " + r.prefillTarget + ", blocks "
+                        + r.blocks + ")");
+            }
         }
     }
 

@@ -64,11 +64,11 @@ final class HolisticPolicy extends BasePolicy {
     private double[] rfc = new double[16];
     /** The holistic counter H: charges in units of the largest request, blended by alpha and beta. */
     private double[] h = new double[16];
+    /** Tenant weights, refreshed in {@link #onWeightChanged}: a step's charges read no tenant object. */
+    private double[] weight = new double[16];
     /** The backlogged tenants by H (ties: the tenant seen first): minimum, lifting and candidates without a scan. */
-    private final TenantHeap backlogged = new TenantHeap();
+    private final TenantHeap backlogged = new TenantHeap(t -> h[t]);
     private final int[] candidates = new int[MAX_CANDIDATES];
-    /** True inside {@link #onStepCompleted}: charges defer the heap's repair to the end of the step. */
-    private boolean inStep;
     /** Modelled cost of each entry of the step being charged (reused; grows with the largest batch). */
     private double[] entryCosts = new double[64];
     /** Largest single-request UFC charge (weighted tokens) seen: the UFC's unit in HF. */
@@ -109,12 +109,14 @@ final class HolisticPolicy extends BasePolicy {
             ufc = Arrays.copyOf(ufc, n);
             rfc = Arrays.copyOf(rfc, n);
             h = Arrays.copyOf(h, n);
+            weight = Arrays.copyOf(weight, n);
         }
     }
 
     @Override
     public void onWeightChanged(int tenant) {
         ensure(tenant);
+        weight[tenant] = view.weight(tenant);
     }
 
     /**
@@ -142,23 +144,24 @@ final class HolisticPolicy extends BasePolicy {
     /** Charges {@code tokens} weighted tokens (negative: a refund) to tenant t's UFC and H. */
     private void chargeUser(int t, double w, double tokens) {
         ufc[t] += tokens / w;
-        h[t] += alpha * tokens / (maxUserCharge * w);
-        reorder(t);
+        double dh = alpha * tokens / (maxUserCharge * w);
+        h[t] += dh;
+        reorder(t, dh);
     }
 
     /** Charges {@code seconds} GPU-seconds (negative: a refund) to tenant t's RFC and H. */
     private void chargeResource(int t, double w, double seconds) {
         rfc[t] += seconds / w;
         if (maxResourceCharge > 0) {
-            h[t] += beta * seconds / (maxResourceCharge * w);
-            reorder(t);
+            double dh = beta * seconds / (maxResourceCharge * w);
+            h[t] += dh;
+            reorder(t, dh);
         }
     }
 
-    private void reorder(int t) {
-        if (inStep) {
-            backlogged.updateLater(t, h[t]); // one repair per tenant per step, however many of its requests ran
-        } else {
+    /** The heap reads H live and repairs a rise only when the tenant nears the minimum (TenantHeap); a fall is set now. */
+    private void reorder(int t, double change) {
+        if (change < 0) {
             backlogged.update(t, h[t]);
         }
     }
@@ -246,11 +249,10 @@ final class HolisticPolicy extends BasePolicy {
             gpuPerModelled += CALIBRATION_GAIN * (gpu / total - gpuPerModelled);
         }
         double wq = view.outputTokenWeight();
-        inStep = true;
         for (int i = 0; i < n; i++) {
-            Req r = (Req) b.request(i);
-            double w = r.tenant.weight;
-            int t = r.tenant.index;
+            Req r = b.req(i);
+            int t = b.tenantIndex(i);
+            double w = weight[t];
             if (r.generated > r.scratch0) { // tokens beyond the prediction, as they come
                 chargeUser(t, w, wq * (r.generated - r.scratch0));
                 r.scratch0 = r.generated;
@@ -266,8 +268,6 @@ final class HolisticPolicy extends BasePolicy {
                 r.scratch1 = 0;
             }
         }
-        inStep = false;
-        backlogged.restore();
     }
 
     private static double entryCost(Batch b, int i, EngineCostModel m) {

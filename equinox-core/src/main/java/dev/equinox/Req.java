@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Req implements RequestHandle {
     final long id;
     final Tenant tenant;
+    final int tenantIndex;    // tenant.index, copied so the per-step passes need not load the Tenant
     final RequestSpec spec;
+    final int maxOutput;      // spec.maxOutputTokens(), copied for the completion loop
     final DefaultScheduler owner;
     final CompletableFuture<RequestResult> future = new CompletableFuture<>();
     final AtomicBoolean cancelRequested = new AtomicBoolean();
@@ -32,7 +34,6 @@ final class Req implements RequestHandle {
     int blocks;               // KV blocks held
     int preemptions;
     int runIndex = -1;        // position in the running array, -1 if not running
-    long kvCheckedStep = -1;  // last step whose KV growth check covered this request
     long admitSeq;            // admission order (latest admitted = largest)
     int requeues;             // times put back in its queue (preemption or failed step): its prefill then recomputes
     boolean promptCounted;    // prompt tokens counted in stats (never twice)
@@ -49,7 +50,9 @@ final class Req implements RequestHandle {
     Req(long id, Tenant tenant, RequestSpec spec, DefaultScheduler owner) {
         this.id = id;
         this.tenant = tenant;
+        this.tenantIndex = tenant.index;
         this.spec = spec;
+        this.maxOutput = spec.maxOutputTokens();
         this.owner = owner;
     }
 

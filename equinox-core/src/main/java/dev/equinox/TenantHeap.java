@@ -1,6 +1,7 @@
 package dev.equinox;
 
 import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * An indexed binary min-heap of tenants (dense indices), ordered by a primary {@code double} key, then a
@@ -11,9 +12,19 @@ import java.util.Arrays;
  * <p><b>Why</b>: a policy that scans its backlogged tenants for every admission costs O(tenants) per admission. At
  * (4k running, 100k waiting, 10k tenants) about 15 requests are admitted per step, and the scans made a step take
  * 0.9-2.4 ms (JMH {@code NextBatchBenchmark}, docs/performance.md), against a budget of 100 us. With the heap, the
- * minimum is O(1), a changed key costs one sift, O(log n) and usually a level or two since charges are small
- * against the spread of counters, and the tenants whose key is within a bound are enumerated in O(answer) by a
- * pruned walk of the heap.
+ * minimum is O(1), a changed key costs one sift, O(log n), and the tenants whose key is within a bound are
+ * enumerated in O(answer) by a pruned walk of the heap.
+ *
+ * <p><b>Live keys</b>: counters only rise while a step is charged, and a step charges every tenant with a running
+ * request (about 3,000 at 4k running): repairing the heap for each, or rebuilding it, cost most of a VTC step. So a
+ * policy may build the heap over its own counter array ({@link #TenantHeap(IntToDoubleFunction)}) and raise a
+ * counter without telling the heap: the heap stays ordered by the key it last saw, a lower bound of the live one.
+ * The minimum is exact once the root's key is current (every other tenant's live key is at least its heap key,
+ * which is at least the root's), so {@link #min()} brings the root up to date, sifting it down, until it is; a
+ * tenant far from the minimum is never repaired however often it is charged. Each repair follows at least one
+ * rise, so the work is bounded by the charges and in practice is a few sifts per admission. A key that falls (a
+ * refund) must be set with {@link #update(int, double)} at once. Results are those of an eagerly repaired heap:
+ * the same minimum with the same tie-breaks, the same set within a bound.
  *
  * <p>Engine thread only. Arrays grow by doubling; nothing is allocated once they have reached the tenant count.
  */
@@ -24,10 +35,22 @@ final class TenantHeap {
     private long[] secondary = new long[16]; // by tenant
     private int size;
     private int[] stack = new int[16]; // scratch of collect()
-    private int[] dirty = new int[16]; // tenants whose key changed since the last restore()
-    private boolean[] isDirty = new boolean[16]; // by tenant
-    private double[] pending = new double[16]; // by tenant: the key updateLater() set, applied by restore()
-    private int dirtyCount;
+    private int[] stale = new int[16]; // scratch of collect(): visited tenants to repair after the walk
+    /** The owner's live primary keys (null: the heap's keys are exact, set by add and update only). */
+    private final IntToDoubleFunction live;
+
+    /** A heap whose keys change only through {@link #add} and {@link #update}. */
+    TenantHeap() {
+        this.live = null;
+    }
+
+    /**
+     * A heap over live primary keys that may rise without notice (see the class comment); {@code live} is read for
+     * tenants in the heap only, and a fall must be set with {@link #update(int, double)}.
+     */
+    TenantHeap(IntToDoubleFunction live) {
+        this.live = live;
+    }
 
     private static int[] filled(int n) {
         int[] a = new int[n];
@@ -43,8 +66,6 @@ final class TenantHeap {
             Arrays.fill(pos, old, n, -1);
             primary = Arrays.copyOf(primary, n);
             secondary = Arrays.copyOf(secondary, n);
-            isDirty = Arrays.copyOf(isDirty, n);
-            pending = Arrays.copyOf(pending, n);
         }
     }
 
@@ -56,36 +77,45 @@ final class TenantHeap {
         return t < pos.length && pos[t] >= 0;
     }
 
+    /** Brings the root's key up to date until it is current: the minimum is then exact. */
+    private void settleRoot() {
+        if (live == null) {
+            return;
+        }
+        while (size > 0) {
+            int t = heap[0];
+            double k = live.applyAsDouble(t);
+            if (k <= primary[t]) {
+                return;
+            }
+            primary[t] = k;
+            siftDown(0);
+        }
+    }
+
     /** The least tenant, or -1 when empty. */
     int min() {
-        if (dirtyCount > 0) {
-            restore();
-        }
+        settleRoot();
         return size == 0 ? -1 : heap[0];
     }
 
     /** The least tenant's primary key, or +infinity when empty. */
     double minKey() {
-        if (dirtyCount > 0) {
-            restore();
-        }
+        settleRoot();
         return size == 0 ? Double.POSITIVE_INFINITY : primary[heap[0]];
     }
 
-    /** The primary key last set for {@code t} (whether or not it is in the heap). */
+    /** The primary key of {@code t} (whether or not it is in the heap): the live key for a heap over live keys. */
     double key(int t) {
         if (t >= primary.length) {
             return 0;
         }
-        return isDirty[t] ? pending[t] : primary[t];
+        return live != null ? live.applyAsDouble(t) : primary[t];
     }
 
     /** Adds {@code t}, absent, with its keys. */
     void add(int t, double key, long tieBreak) {
         ensureTenant(t);
-        if (dirtyCount > 0) {
-            restore();
-        }
         if (pos[t] >= 0) {
             throw new IllegalStateException("tenant " + t + " is already in the heap");
         }
@@ -104,9 +134,6 @@ final class TenantHeap {
         if (!contains(t)) {
             return;
         }
-        if (dirtyCount > 0) {
-            restore(); // a removal sifts its replacement: the order must hold first
-        }
         int i = pos[t];
         pos[t] = -1;
         int last = heap[--size];
@@ -121,9 +148,6 @@ final class TenantHeap {
     /** Sets {@code t}'s keys and restores the order if it is in the heap. */
     void update(int t, double key, long tieBreak) {
         ensureTenant(t);
-        if (dirtyCount > 0) {
-            restore();
-        }
         primary[t] = key;
         secondary[t] = tieBreak;
         int i = pos[t];
@@ -138,79 +162,33 @@ final class TenantHeap {
     }
 
     /**
-     * Sets {@code t}'s primary key and defers restoring the order to {@link #restore()}: a step that charges a
-     * tenant's many running requests pays one sift per tenant, not one per charge. Every other operation restores
-     * first, so a forgotten {@code restore()} costs time, never correctness.
-     */
-    void updateLater(int t, double key) {
-        ensureTenant(t);
-        if (pos[t] < 0) {
-            primary[t] = key;
-            return;
-        }
-        pending[t] = key;
-        if (!isDirty[t]) {
-            isDirty[t] = true;
-            if (dirtyCount == dirty.length) {
-                dirty = Arrays.copyOf(dirty, dirtyCount * 2);
-            }
-            dirty[dirtyCount++] = t;
-        }
-    }
-
-    /**
-     * Applies the keys set by {@link #updateLater}, one tenant at a time: the pending keys are kept apart until
-     * then, so each application is an ordinary single-key update of a valid heap. (Setting them all first and
-     * sifting afterwards is not enough: a sift assumes the rest of the heap is in order, and the brute-force test
-     * caught the difference.) When more than a quarter of the heap changed, all pending keys are applied and the
-     * heap is rebuilt bottom-up instead.
-     */
-    void restore() {
-        int n = dirtyCount;
-        dirtyCount = 0;
-        if (n > 64 && n * 4 > size) {
-            // many changed: apply them all and rebuild bottom-up (Floyd), O(size) in sequential memory, correct
-            // however many keys changed; cheaper than n random sifts once n is a good share of the heap
-            for (int k = 0; k < n; k++) {
-                int t = dirty[k];
-                isDirty[t] = false;
-                primary[t] = pending[t];
-            }
-            for (int i = (size >>> 1) - 1; i >= 0; i--) {
-                siftDown(i);
-            }
-            return;
-        }
-        for (int k = 0; k < n; k++) {
-            int t = dirty[k];
-            isDirty[t] = false;
-            primary[t] = pending[t];
-            int i = pos[t];
-            if (i >= 0) {
-                siftDown(siftUp(i));
-            }
-        }
-    }
-
-    /**
      * Writes into {@code out} up to {@code out.length} tenants whose primary key is at most {@code limit}, and
      * returns how many: the heap is walked from the root and a subtree is skipped as soon as its root exceeds the
      * limit, so the cost is proportional to the answer, not to the heap. Which tenants are reported when more
      * than {@code out.length} qualify is deterministic (heap order), not sorted.
      */
     int collect(double limit, int[] out) {
-        if (dirtyCount > 0) {
-            restore();
-        }
+        settleRoot();
         if (size == 0 || primary[heap[0]] > limit || out.length == 0) {
             return 0;
         }
+        // heap keys are lower bounds: the walk prunes by them and reports by the live key; a tenant it had to visit
+        // although its live key is beyond the limit is repaired after the walk, so the next walk skips it
         int n = 0;
         int sp = 0;
+        int ns = 0;
         stack[sp++] = 0;
         while (sp > 0 && n < out.length) {
             int i = stack[--sp];
-            out[n++] = heap[i];
+            int t = heap[i];
+            if (live == null || live.applyAsDouble(t) <= limit) {
+                out[n++] = t;
+            } else {
+                if (ns == stale.length) {
+                    stale = Arrays.copyOf(stale, ns * 2);
+                }
+                stale[ns++] = t;
+            }
             int c = 2 * i + 1;
             // push the right child first so the left subtree is walked first
             for (int k = c + 1; k >= c; k--) {
@@ -221,6 +199,11 @@ final class TenantHeap {
                     stack[sp++] = k;
                 }
             }
+        }
+        for (int k = 0; k < ns; k++) {
+            int t = stale[k];
+            primary[t] = live.applyAsDouble(t);
+            siftDown(pos[t]);
         }
         return n;
     }

@@ -35,7 +35,7 @@ final class VtcPolicy extends BasePolicy {
     /** 1 / weight by tenant, refreshed in {@link #onWeightChanged}: charges read no tenant object. */
     private double[] invWeight = new double[16];
     /** The backlogged tenants by counter (ties: the tenant seen first): selection and lifting in O(1). */
-    private final TenantHeap backlogged = new TenantHeap();
+    private final TenantHeap backlogged = new TenantHeap(t -> c[t]);
 
     VtcPolicy(boolean predicted) {
         this.predicted = predicted;
@@ -80,16 +80,16 @@ final class VtcPolicy extends BasePolicy {
         return backlogged.min();
     }
 
-    /** Adds {@code amount} (negative: a refund) to tenant t's counter, keeping the heap in order. */
+    /**
+     * Adds {@code amount} (negative: a refund) to tenant t's counter. The heap reads the counters live and repairs a
+     * rise only when the tenant nears the minimum (TenantHeap): a step charges thousands of tenants at 4k running. A
+     * refund is set at once.
+     */
     private void charge(int t, double amount) {
         c[t] += amount;
-        backlogged.update(t, c[t]);
-    }
-
-    /** As {@link #charge} within a step's accounting: the heap is restored once at the end of the step. */
-    private void chargeInStep(int t, double amount) {
-        c[t] += amount;
-        backlogged.updateLater(t, c[t]);
+        if (amount < 0) {
+            backlogged.update(t, c[t]);
+        }
     }
 
     @Override
@@ -123,18 +123,17 @@ final class VtcPolicy extends BasePolicy {
             // the artifact charges before the step, so the prediction variant tests the count before this token
             if (!predicted || generatedBefore(b, i) > view.scratch(b.request(i), 0)) {
                 int t = b.tenantIndex(i);
-                chargeInStep(t, wq * invWeight[t]);
+                charge(t, wq * invWeight[t]);
             }
         }
         if (anyFinished) {
             for (int i = 0, n = b.size(); i < n; i++) {
                 if (b.producesToken(i) && (!predicted || b.request(i).generatedTokens() > view.scratch(b.request(i), 0))) {
                     int t = b.tenantIndex(i);
-                    chargeInStep(t, wq * invWeight[t]);
+                    charge(t, wq * invWeight[t]);
                 }
             }
         }
-        backlogged.restore();
     }
 
     private static int generatedBefore(Batch b, int i) {

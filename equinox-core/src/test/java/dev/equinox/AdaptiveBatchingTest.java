@@ -31,8 +31,10 @@ class AdaptiveBatchingTest {
         Batch b = new Batch();
         b.reset(0);
         for (int i = 0; i < decodes; i++) {
-            b.addDecode(req(i, 100, 100));
+            Req r = req(i, 100, 100);
+            b.addDecode(r, r.id, r.tenantIndex, r.computed, i);
         }
+        b.endDecodes();
         if (prefill > 0) {
             b.addPrefill(req(decodes, 0, 2 * prefill), 0, prefill);
         }

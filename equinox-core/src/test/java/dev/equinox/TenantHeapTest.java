@@ -96,34 +96,55 @@ class TenantHeapTest {
 
     @ParameterizedTest
     @ValueSource(longs = {11, 12, 13, 14, 15, 16, 17, 18})
-    void updateLaterBursts_thenRestore_matchBruteForce(long seed) {
+    void liveKeysRisingUnannounced_minKeyAndCollect_matchBruteForce(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        TenantHeap heap = new TenantHeap();
+        double[] keys = new double[200];
+        TenantHeap heap = new TenantHeap(t -> keys[t]);
         Map<Integer, double[]> present = new HashMap<>();
-        int tenants = 200;
+        int tenants = keys.length;
         for (int t = 0; t < tenants; t++) {
             if (rnd.nextBoolean()) {
-                double k = rnd.nextInt(50);
-                heap.add(t, k, 0);
-                present.put(t, new double[] {k, 0});
+                keys[t] = rnd.nextInt(50);
+                heap.add(t, keys[t], 0);
+                present.put(t, new double[] {keys[t], 0});
             }
         }
         for (int round = 0; round < 400; round++) {
-            // a step's charges: many tenants change at once, some several times, up and down
+            // a step's charges: many tenants rise at once, some several times; now and then a refund lowers one
             int changes = 1 + rnd.nextInt(tenants);
             for (int c = 0; c < changes; c++) {
                 int t = rnd.nextInt(tenants);
-                double k = rnd.nextInt(50) + (rnd.nextBoolean() ? 0.5 : 0);
-                heap.updateLater(t, k);
+                boolean fall = rnd.nextInt(8) == 0;
+                double k = fall ? rnd.nextInt(50) : keys[t] + rnd.nextInt(3) + (rnd.nextBoolean() ? 0.5 : 0);
+                boolean lower = k < keys[t];
+                keys[t] = k;
+                if (lower) {
+                    heap.update(t, k); // a fall is announced; a rise is not
+                }
                 if (present.containsKey(t)) {
                     present.put(t, new double[] {k, 0});
                 }
+                assertEquals(k, heap.key(t));
             }
-            if (rnd.nextInt(4) == 0) {
-                heap.restore();
+            int expected = bruteMin(present);
+            assertEquals(expected, heap.min(), "round " + round);
+            assertEquals(expected < 0 ? Double.POSITIVE_INFINITY : present.get(expected)[0], heap.minKey());
+            // within a bound: exactly the tenants whose current key is within it, whatever their heap key
+            double limit = heap.minKey() + rnd.nextInt(6);
+            Set<Integer> within = new HashSet<>();
+            for (Map.Entry<Integer, double[]> e : present.entrySet()) {
+                if (e.getValue()[0] <= limit) {
+                    within.add(e.getKey());
+                }
             }
-            assertEquals(bruteMin(present), heap.min(), "round " + round);
-            // drain a copy-free check of the whole order: remove and re-add the minimum a few times
+            int[] all = new int[tenants];
+            int n = heap.collect(limit, all);
+            Set<Integer> got = new HashSet<>();
+            for (int i = 0; i < n; i++) {
+                assertTrue(got.add(all[i]), "reported twice: " + all[i]);
+            }
+            assertEquals(within, got, "round " + round);
+            // the order survives removals and re-additions of the minimum
             for (int k = 0; k < 3 && heap.size() > 0; k++) {
                 int m = heap.min();
                 assertEquals(bruteMin(present), m);
@@ -132,6 +153,16 @@ class TenantHeapTest {
                 assertEquals(bruteMin(present), heap.min());
                 heap.add(m, key[0], 0);
                 present.put(m, key);
+            }
+            // a removed tenant keeps its current key for when it returns
+            if (rnd.nextInt(3) == 0) {
+                int t = rnd.nextInt(tenants);
+                if (present.remove(t) != null) {
+                    heap.remove(t);
+                    assertEquals(keys[t], heap.key(t));
+                    heap.add(t, heap.key(t), 0);
+                    present.put(t, new double[] {keys[t], 0});
+                }
             }
         }
     }

@@ -89,9 +89,11 @@ final class TestEngine {
                 continue;
             }
             checkStep(b, decodingBefore);
+            scheduler.checkRunningArrays();
             if (chaos != null && chaos.nextDouble() < failProbability) {
                 long tokensBefore = generatedTokens();
                 scheduler.fail(b, new RuntimeException("injected"));
+                scheduler.checkRunningArrays();
                 failedSteps++;
                 assertEquals(tokensBefore, generatedTokens(), "a failed step keeps the tokens produced before it");
                 for (int i = 0; i < b.size(); i++) {
@@ -120,6 +122,7 @@ final class TestEngine {
                 }
             }
             scheduler.complete(b, (long) (secs * 1e9), Double.NaN);
+            scheduler.checkRunningArrays();
             decodingBefore.clear();
             collectDecoding(decodingBefore);
             steps++;
