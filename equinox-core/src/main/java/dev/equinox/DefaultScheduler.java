@@ -82,6 +82,7 @@ final class DefaultScheduler implements Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
     private static final int VTC_JOIN_EVERY = 10;
     private static final int VTC_MAX_RUNNING = 1000;
+    private static final byte LENGTH = (byte) FinishReason.LENGTH.ordinal();
     // engine-state ownership gate (see the design comment)
     private static final int IDLE = 0;
     private static final int BUSY = 1;
@@ -138,8 +139,8 @@ final class DefaultScheduler implements Scheduler {
     Req[] running = new Req[64];
     int runningCount;
     // The running requests' hot fields, by running index (kept with running[]: moved by the same swap on removal):
-    // copies of Req's computed, prefillTarget and blocks, written wherever those are written while the request runs,
-    // and its id and tenant index. Forming a step reads these dense arrays and never loads a request object: at
+    // copies of Req's computed, prefillTarget, blocks and generated, written wherever those are written while the
+    // request runs, and its id, tenant index and output cap. Forming a step reads these dense arrays and never loads a request object: at
     // thousands running, admitted from all over the waiting queue, each such load was a cache miss, and they were
     // most of a step (docs/performance.md).
     private int[] runComputed = new int[64];
@@ -699,7 +700,6 @@ final class DefaultScheduler implements Scheduler {
     private void formStallFree() {
         int budget = adaptive.budget();
         int cap = adaptive.maxRunning();
-        long step = batch.stepId;
         // 1. every running decode gets the KV it needs for one more token and its batch entry, in one pass over the
         // running set's arrays. A preemption (memory ran out) moves the last running request into the victim's
         // slot, which may lie behind the scan: then the decode entries are dropped and the pass starts over (the
@@ -756,7 +756,6 @@ final class DefaultScheduler implements Scheduler {
             budget -= chunk;
         }
     }
-    private static final byte LENGTH = (byte) FinishReason.LENGTH.ordinal();
 
     /** VTC reference mode's prefill token budget: the artifact's batch_max_tokens = max(capacity / 6, 3072). */
     private int vtcPrefillBudget() {

@@ -33,6 +33,25 @@ class TenantHeapTest {
         return best;
     }
 
+    /** The tenants whose key is within {@code limit}, by brute force; collect() must report exactly these, once each. */
+    private static Set<Integer> assertCollectsExactlyThoseWithin(TenantHeap heap, Map<Integer, double[]> present, double limit,
+            int tenants, String where) {
+        Set<Integer> within = new HashSet<>();
+        for (Map.Entry<Integer, double[]> e : present.entrySet()) {
+            if (e.getValue()[0] <= limit) {
+                within.add(e.getKey());
+            }
+        }
+        int[] all = new int[tenants];
+        int n = heap.collect(limit, all);
+        Set<Integer> got = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            assertTrue(got.add(all[i]), "reported twice: " + all[i]);
+        }
+        assertEquals(within, got, where + ": every tenant within the limit, and only those");
+        return within;
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void randomOperations_minAndCollect_matchBruteForce(long seed) {
@@ -68,19 +87,7 @@ class TenantHeapTest {
             assertEquals(expected < 0 ? Double.POSITIVE_INFINITY : present.get(expected)[0], heap.minKey());
             if (op % 50 == 0) {
                 double limit = rnd.nextInt(40);
-                Set<Integer> within = new HashSet<>();
-                for (Map.Entry<Integer, double[]> e : present.entrySet()) {
-                    if (e.getValue()[0] <= limit) {
-                        within.add(e.getKey());
-                    }
-                }
-                int[] all = new int[tenants];
-                int n = heap.collect(limit, all);
-                Set<Integer> got = new HashSet<>();
-                for (int i = 0; i < n; i++) {
-                    assertTrue(got.add(all[i]), "reported twice: " + all[i]);
-                }
-                assertEquals(within, got, "every tenant within the limit, and only those");
+                Set<Integer> within = assertCollectsExactlyThoseWithin(heap, present, limit, tenants, "op " + op);
                 int[] few = new int[5];
                 int m = heap.collect(limit, few);
                 assertEquals(Math.min(5, within.size()), m);
@@ -130,20 +137,7 @@ class TenantHeapTest {
             assertEquals(expected, heap.min(), "round " + round);
             assertEquals(expected < 0 ? Double.POSITIVE_INFINITY : present.get(expected)[0], heap.minKey());
             // within a bound: exactly the tenants whose current key is within it, whatever their heap key
-            double limit = heap.minKey() + rnd.nextInt(6);
-            Set<Integer> within = new HashSet<>();
-            for (Map.Entry<Integer, double[]> e : present.entrySet()) {
-                if (e.getValue()[0] <= limit) {
-                    within.add(e.getKey());
-                }
-            }
-            int[] all = new int[tenants];
-            int n = heap.collect(limit, all);
-            Set<Integer> got = new HashSet<>();
-            for (int i = 0; i < n; i++) {
-                assertTrue(got.add(all[i]), "reported twice: " + all[i]);
-            }
-            assertEquals(within, got, "round " + round);
+            assertCollectsExactlyThoseWithin(heap, present, heap.minKey() + rnd.nextInt(6), tenants, "round " + round);
             // the order survives removals and re-additions of the minimum
             for (int k = 0; k < 3 && heap.size() > 0; k++) {
                 int m = heap.min();
