@@ -709,10 +709,13 @@ final class DefaultScheduler implements Scheduler {
         while (again) {
             again = false;
             int[] computed = runComputed;
+            int runStart = 0; // the decodes since the last request in prefill go into the batch as one run
             for (int i = 0; i < runningCount; i++) {
                 int c = computed[i];
                 if (c < runTarget[i]) {
-                    continue; // in prefill
+                    addDecodes(runStart, i); // in prefill: ends a run
+                    runStart = i + 1;
+                    continue;
                 }
                 if (c + 1 > runBlocks[i] * blockSize) {
                     long preemptionsBefore = preemptionCount;
@@ -723,7 +726,9 @@ final class DefaultScheduler implements Scheduler {
                         break;
                     }
                 }
-                batch.addDecode(running[i], runId[i], runTenant[i], c, i);
+            }
+            if (!again) {
+                addDecodes(runStart, runningCount);
             }
         }
         batch.endDecodes();
@@ -754,6 +759,13 @@ final class DefaultScheduler implements Scheduler {
             int chunk = Math.min(Math.min(target, chunkSize), budget);
             batch.addPrefill(r, 0, chunk);
             budget -= chunk;
+        }
+    }
+
+    /** Decode entries for the running requests at indices {@code from .. to - 1} (none in prefill). */
+    private void addDecodes(int from, int to) {
+        if (to > from) {
+            batch.addDecodes(running, runId, runTenant, runComputed, from, to - from);
         }
     }
 
@@ -924,9 +936,7 @@ final class DefaultScheduler implements Scheduler {
                 return;
             }
         }
-        for (int i = 0; i < runningCount; i++) {
-            batch.addDecode(running[i], runId[i], runTenant[i], runComputed[i], i);
-        }
+        addDecodes(0, runningCount);
         batch.endDecodes();
         if (runningCount > 0) {
             decodeStepsSinceJoin++;
