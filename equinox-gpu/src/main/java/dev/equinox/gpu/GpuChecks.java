@@ -132,6 +132,74 @@ final class GpuChecks {
         }
     }
 
+    /**
+     * One GEMM of a decode step: {@code rows x n x k} against an {@code n x k} weight, {@code perStep} times per step
+     * (once per layer, or once for the LM head), adding into fp32 (the residual GEMMs, split over K like the model's)
+     * or storing.
+     */
+    record DecodeGemm(String name, int n, int k, int perStep, boolean accumulate) {
+        long weightBytes() {
+            return 2L * n * k * perStep;
+        }
+    }
+
+    /** The GEMMs of one decode step of {@code c}, as {@link GpuModel#forward} launches them. */
+    static List<DecodeGemm> decodeGemms(LlamaConfig c) {
+        int hid = c.hidden();
+        return List.of(new DecodeGemm("qkv", c.qkvDim(), hid, c.layers(), false),
+                new DecodeGemm("o", hid, c.heads() * c.headDim(), c.layers(), true),
+                new DecodeGemm("gate/up", 2 * c.intermediate(), hid, c.layers(), false),
+                new DecodeGemm("down", hid, c.intermediate(), c.layers(), true),
+                new DecodeGemm("lm head", c.vocab(), hid, 1, false));
+    }
+
+    /**
+     * Seconds per call of the GEMM {@code g} at {@code rows} rows, launched as the model launches it (CUDA events
+     * over {@code reps} calls after 3 warm-up calls; the weight is filled with a repeating non-zero pattern).
+     */
+    static double gemmSeconds(GpuKernels kernels, int smCount, int rows, DecodeGemm g, int reps) {
+        int m = rows;
+        int n = g.n();
+        int k = g.k();
+        CUdeviceptr a = new CUdeviceptr();
+        CUdeviceptr w = new CUdeviceptr();
+        CUdeviceptr out = new CUdeviceptr();
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        JCudaDriver.cuMemAlloc(a, 2L * m * k);
+        JCudaDriver.cuMemAlloc(w, 2L * n * k);
+        JCudaDriver.cuMemAlloc(out, 4L * m * n);
+        try {
+            JCudaDriver.cuMemsetD8(a, (byte) 0x11, 2L * m * k);
+            JCudaDriver.cuMemsetD8(w, (byte) 0x13, 2L * n * k);
+            JCudaDriver.cuMemsetD8(out, (byte) 0, 4L * m * n);
+            JCudaDriver.cuEventCreate(start, 0);
+            JCudaDriver.cuEventCreate(stop, 0);
+            LaunchGrid.Launch l = LaunchGrid.gemm(m, n, k, smCount, false, g.accumulate());
+            int mode = g.accumulate() ? GpuKernels.ADD_FLOAT : GpuKernels.STORE_HALF;
+            CUdeviceptr half = g.accumulate() ? null : out;
+            CUdeviceptr fp32 = g.accumulate() ? out : null;
+            for (int i = 0; i < 3; i++) {
+                kernels.launch(l, a, w, half, fp32, m, n, k, mode);
+            }
+            JCudaDriver.cuEventRecord(start, null);
+            for (int i = 0; i < reps; i++) {
+                kernels.launch(l, a, w, half, fp32, m, n, k, mode);
+            }
+            JCudaDriver.cuEventRecord(stop, null);
+            JCudaDriver.cuEventSynchronize(stop);
+            float[] ms = new float[1];
+            JCudaDriver.cuEventElapsedTime(ms, start, stop);
+            return ms[0] / 1e3 / reps;
+        } finally {
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(stop);
+            JCudaDriver.cuMemFree(a);
+            JCudaDriver.cuMemFree(w);
+            JCudaDriver.cuMemFree(out);
+        }
+    }
+
     /** Bytes a decode step must read: all weights once plus every sequence's KV. */
     static double decodeBytes(LlamaConfig c, int seqs, long contextPerSeq) {
         return c.weightBytes() + (double) seqs * contextPerSeq * c.kvBytesPerToken();

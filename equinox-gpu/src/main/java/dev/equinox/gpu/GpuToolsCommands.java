@@ -1,6 +1,7 @@
 package dev.equinox.gpu;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,6 +70,9 @@ final class GpuToolsCommands {
         @Option(names = "--context", defaultValue = "512")
         int context;
 
+        @Option(names = "--breakdown", description = "also time each GEMM of a decode step alone, at 1 and --decode-seqs rows")
+        boolean breakdown;
+
         @Option(names = "--peak-gbs", description = "HBM peak in GB/s (default: datasheet value for the device)")
         Double peakGbs;
 
@@ -112,9 +116,38 @@ final class GpuToolsCommands {
             double decodeFraction = bytes / (r.deviceMs() / 1e3) / peakBytes;
             out.printf(Locale.ROOT, "decode step, %d seqs x %d context: %.3f ms device (%.3f ms wall), %.1f GB read = %.1f %% of %.0f GB/s (target >= 70 %%)%n",
                     seqs, context, r.deviceMs(), r.stepMs(), bytes / 1e9, 100 * decodeFraction, peakBytes / 1e9);
+            if (breakdown) {
+                printBreakdown(out, c, r.deviceMs(), peakBytes);
+            }
             boolean ok = gemmFraction >= 0.5 && decodeFraction >= 0.7;
             out.println(ok ? "perf: both targets met" : "perf: target missed");
             return ok ? 0 : 3;
+        }
+
+        /** Each decode GEMM alone: time per call and the weight bytes it streams per second, then the step's share. */
+        private void printBreakdown(PrintWriter out, LlamaConfig c, double stepMs, double peakBytes) {
+            List<GpuChecks.DecodeGemm> gemms = GpuChecks.decodeGemms(c);
+            for (int rows : new int[] {1, seqs}) {
+                double[] secs = GpuChecks.withKernels((k, probe) -> {
+                    double[] t = new double[gemms.size()];
+                    for (int i = 0; i < t.length; i++) {
+                        t[i] = GpuChecks.gemmSeconds(k, probe.multiprocessors(), rows, gemms.get(i), 20);
+                    }
+                    return t;
+                });
+                double stepGemmMs = 0;
+                for (int i = 0; i < secs.length; i++) {
+                    GpuChecks.DecodeGemm g = gemms.get(i);
+                    double weightPerCall = g.weightBytes() / (double) g.perStep();
+                    stepGemmMs += secs[i] * g.perStep() * 1e3;
+                    out.printf(Locale.ROOT, "  breakdown, %d rows: %-8s %5d x %5d  %8.1f us/call x %2d = %7.3f ms/step, weights at %6.1f GB/s = %4.1f %% of HBM%n",
+                            rows, g.name(), g.n(), g.k(), secs[i] * 1e6, g.perStep(), secs[i] * g.perStep() * 1e3,
+                            weightPerCall / secs[i] / 1e9, 100 * weightPerCall / secs[i] / peakBytes);
+                }
+                out.printf(Locale.ROOT, "  breakdown, %d rows: the GEMMs alone take %.3f ms per step%s%n", rows, stepGemmMs,
+                        rows == seqs ? String.format(Locale.ROOT, " of the measured %.3f ms: %.3f ms left for attention and the small kernels",
+                                stepMs, stepMs - stepGemmMs) : "");
+            }
         }
     }
 }

@@ -90,6 +90,7 @@ class CommandsTest {
         assumeFalse(GpuProbe.probe().cudaAvailable(), "this machine has a GPU");
         assertEquals(2, run(new GpuMain(), "selftest"));
         assertEquals(2, run(new GpuMain(), "perf"));
+        assertEquals(2, run(new GpuMain(), "perf", "--breakdown"));
         assertTrue(err.toString().contains("selftest: GPU unavailable"), err.toString());
         assertTrue(err.toString().contains("perf: GPU unavailable"), err.toString());
     }
