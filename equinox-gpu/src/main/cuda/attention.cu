@@ -124,6 +124,124 @@ extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_f16(
     }
 }
 
+// Decode, lane per key: the same grid and merge as paged_attention_decode_f16, but a warp walks its keys in tiles
+// of 32 with lane j owning key j of the tile. Lane j reads key j's whole row with 16-byte loads (hd / 8 of them in
+// flight per lane, against one 2-byte load per lane per key in the per-key kernel) and scores it against q, held
+// in shared memory (every lane reads the same word: a broadcast); the tile's 32 scores need one warp max and one
+// warp sum instead of a warp reduction per key. For the values lane `lane` owns the hd / 32 contiguous output
+// elements from lane * (hd / 32); each key's value row is read by the whole warp at once, the key's probability
+// broadcast from its lane. Warp w takes tiles w, w + 4, ...; hd a multiple of 32, at most 256.
+#define DT_KEYS 32
+
+extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_tiled_f16(
+        const half* __restrict__ qkv, const half* __restrict__ kcache, const half* __restrict__ vcache,
+        half* __restrict__ out, const int* __restrict__ block_tables, const int* __restrict__ context_lens,
+        const int* __restrict__ query_start, int D, int max_blocks, int bs, int nh, int nkv, int hd, float scale) {
+    __shared__ float sm_q[256];
+    __shared__ float sm_m[ATT_WARPS];
+    __shared__ float sm_l[ATT_WARPS];
+    __shared__ float sm_acc[ATT_WARPS][256];
+    int e = blockIdx.x;
+    int head = blockIdx.y;
+    if (e >= D || head >= nh) return;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int t = query_start[e];
+    int ctx = context_lens[e];
+    int kvh = head / (nh / nkv);
+    const int* table = block_tables + (size_t)e * max_blocks;
+    {
+        size_t stride = (size_t)(nh + 2 * nkv) * hd;
+        const half* qp = qkv + t * stride + (size_t)head * hd;
+        for (int d = threadIdx.x; d < hd; d += blockDim.x) sm_q[d] = __half2float(qp[d]) * scale;
+    }
+    __syncthreads();
+    const int per_lane = hd >> 5;  // output elements per lane, contiguous from lane * per_lane
+    float m = -INFINITY;
+    float l = 0.0f;
+    float acc[ATT_MAX_PER_LANE];
+#pragma unroll
+    for (int i = 0; i < ATT_MAX_PER_LANE; i++) acc[i] = 0.0f;
+    for (int j0 = warp * DT_KEYS; j0 < ctx; j0 += ATT_WARPS * DT_KEYS) {
+        int j = j0 + lane;
+        float s = -INFINITY;
+        if (j < ctx) {
+            int block = table[j / bs];
+            const half* kp = kcache + ((size_t)block * bs + (j % bs)) * nkv * hd + (size_t)kvh * hd;
+            float dot = 0.0f;
+#pragma unroll 16
+            for (int d0 = 0; d0 < hd; d0 += 8) {  // unrolled: the row's 16-byte loads are issued together
+                uint4 raw = *reinterpret_cast<const uint4*>(kp + d0);
+                const half2* h2 = reinterpret_cast<const half2*>(&raw);
+#pragma unroll
+                for (int u = 0; u < 4; u++) {
+                    float2 f = __half22float2(h2[u]);
+                    dot += sm_q[d0 + 2 * u] * f.x + sm_q[d0 + 2 * u + 1] * f.y;
+                }
+            }
+            s = dot;
+        }
+        float m_tile = eqx_warp_max(s);
+        float m_new = fmaxf(m, m_tile);
+        float corr = __expf(m - m_new);  // m = -inf on the first tile: corr = 0, acc and l are 0 anyway
+        float p = j < ctx ? __expf(s - m_new) : 0.0f;
+        l = l * corr + eqx_warp_sum(p);
+#pragma unroll
+        for (int i = 0; i < ATT_MAX_PER_LANE; i++) acc[i] *= corr;
+        int keys = min(DT_KEYS, ctx - j0);
+#pragma unroll 8
+        for (int k = 0; k < keys; k++) {
+            float pk = __shfl_sync(0xffffffffu, p, k);
+            int jk = j0 + k;
+            int block = table[jk / bs];
+            const half* vp = vcache + ((size_t)block * bs + (jk % bs)) * nkv * hd + (size_t)kvh * hd + lane * per_lane;
+            if (per_lane == 4) {  // hd 128, the common head size: one 8-byte load
+                uint2 raw = *reinterpret_cast<const uint2*>(vp);
+                const half2* h2 = reinterpret_cast<const half2*>(&raw);
+                float2 a = __half22float2(h2[0]);
+                float2 b = __half22float2(h2[1]);
+                acc[0] += pk * a.x;
+                acc[1] += pk * a.y;
+                acc[2] += pk * b.x;
+                acc[3] += pk * b.y;
+            } else {
+#pragma unroll
+                for (int i = 0; i < ATT_MAX_PER_LANE; i++) {
+                    if (i < per_lane) acc[i] += pk * __half2float(vp[i]);
+                }
+            }
+        }
+        m = m_new;
+    }
+    if (lane == 0) {
+        sm_m[warp] = m;
+        sm_l[warp] = l;
+    }
+#pragma unroll
+    for (int i = 0; i < ATT_MAX_PER_LANE; i++) {
+        if (i < per_lane) sm_acc[warp][lane * per_lane + i] = acc[i];
+    }
+    __syncthreads();
+    float M = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < ATT_WARPS; w++) M = fmaxf(M, sm_m[w]);
+    float L = 0.0f;
+    float f[ATT_WARPS];
+#pragma unroll
+    for (int w = 0; w < ATT_WARPS; w++) {
+        f[w] = sm_l[w] > 0.0f ? __expf(sm_m[w] - M) : 0.0f;  // a warp without keys contributes nothing
+        L += sm_l[w] * f[w];
+    }
+    float invL = L > 0.0f ? 1.0f / L : 0.0f;
+    half* op = out + (size_t)t * nh * hd + (size_t)head * hd;
+    for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+        float v = 0.0f;
+#pragma unroll
+        for (int w = 0; w < ATT_WARPS; w++) v += sm_acc[w][d] * f[w];
+        op[d] = __float2half_rn(v * invL);
+    }
+}
+
 // Prefill: a block of 4 warps takes PF_TOKENS = 16 consecutive query tokens of one head (4 per warp). When they
 // belong to one entry (the usual case: a chunk's tokens are contiguous in the step), the block walks that entry's
 // keys in tiles of PF_KEYS = 32: the 128 threads copy a tile of K and V from the paged cache into shared memory

@@ -39,6 +39,7 @@ final class GpuKernels implements AutoCloseable {
         SIGNATURES.put("argmax_f32", "ppii");                     // logits, out, R, V
         SIGNATURES.put("f32_to_f16", "ppi");                      // in, out, n
         SIGNATURES.put("paged_attention_decode_f16", "pppppppiiiiiif");
+        SIGNATURES.put("paged_attention_decode_tiled_f16", "pppppppiiiiiif");
         // qkv, kcache, vcache, out, block_tables, context_lens, query_start, D, max_blocks, bs, nh, nkv, hd, scale
         SIGNATURES.put("paged_attention_prefill_f16", "pppppppiiiiiiif");
         SIGNATURES.put("paged_attention_prefill_warp_f16", "pppppppiiiiiiif");

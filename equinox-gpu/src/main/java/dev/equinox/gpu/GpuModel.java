@@ -263,7 +263,7 @@ final class GpuModel implements ModelRunner {
             kernels.launch(LaunchGrid.rope(t, c), qkv, positions, t, nh, nkv, hd, c.ropeTheta());
             kernels.launch(LaunchGrid.kvAppend(t, c), qkv, kCache[l], vCache[l], slots, t, nh, nkv, hd);
             if (d > 0) {
-                kernels.launch(LaunchGrid.attentionDecode(d, nh), qkv, kCache[l], vCache[l], attn, blockTables,
+                kernels.launch(LaunchGrid.attentionDecode(d, nh, options.tiledDecode()), qkv, kCache[l], vCache[l], attn, blockTables,
                         contextLens, queryStart, d, plan.maxBlocks, blockSize, nh, nkv, hd, scale);
             }
             if (t > d) {

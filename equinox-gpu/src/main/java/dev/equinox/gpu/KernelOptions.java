@@ -16,18 +16,23 @@ package dev.equinox.gpu;
  *
  * <p>Set for a run with system properties: {@code equinox.gpu.kernels=default|warp}, and to vary one choice
  * {@code equinox.gpu.prefillKernel=tiled|warp}, {@code equinox.gpu.splitStore=true|false},
- * {@code equinox.gpu.splitBlocksPerSm=N}.
+ * {@code equinox.gpu.splitBlocksPerSm=N}, {@code equinox.gpu.decodeKernel=tiled|warp}.
+ *
+ * <p>The decode attention with a lane per key ({@code tiledDecode}: 32-key tiles per warp, each lane reading its
+ * key's row with 16-byte loads, one warp reduction per tile) was written after the fourth run found the step's
+ * attention reading KV at about 1.5 TB/s; it is off by default until it has run on a GPU.
  *
  * @param tiledPrefill     the tiled prefill attention kernel instead of one warp per token
  * @param splitStore       split-K also for GEMMs that store their result (through an fp32 buffer)
  * @param splitBlocksPerSm blocks per SM a skinny GEMM is split up to (each 64x64 block keeps one 4 KB weight tile in
  *                         flight: more blocks, more bytes in flight, more atomic adds)
+ * @param tiledDecode      the decode attention kernel with a lane per key instead of a warp reduction per key
  */
-public record KernelOptions(boolean tiledPrefill, boolean splitStore, int splitBlocksPerSm) {
+public record KernelOptions(boolean tiledPrefill, boolean splitStore, int splitBlocksPerSm, boolean tiledDecode) {
     /** The kernels a run uses unless told otherwise: tiled prefill attention, split-K for the residual GEMMs. */
-    public static final KernelOptions DEFAULT = new KernelOptions(true, false, 2);
+    public static final KernelOptions DEFAULT = new KernelOptions(true, false, 2, false);
     /** The first kernels that ran on an H100: one warp per prompt token in the prefill attention. */
-    public static final KernelOptions WARP_PREFILL = new KernelOptions(false, false, 2);
+    public static final KernelOptions WARP_PREFILL = new KernelOptions(false, false, 2, false);
 
     public KernelOptions {
         if (splitBlocksPerSm < 1) {
@@ -78,12 +83,20 @@ public record KernelOptions(boolean tiledPrefill, boolean splitStore, int splitB
                 throw new IllegalArgumentException("equinox.gpu.splitBlocksPerSm must be an integer >= 1, got '" + n + "'");
             }
         }
-        return new KernelOptions(tiled, splitStore, perSm);
+        boolean tiledDecode = o.tiledDecode;
+        String decode = System.getProperty("equinox.gpu.decodeKernel");
+        if (decode != null) {
+            if (!decode.equals("tiled") && !decode.equals("warp")) {
+                throw new IllegalArgumentException("equinox.gpu.decodeKernel must be tiled or warp, got '" + decode + "'");
+            }
+            tiledDecode = decode.equals("tiled");
+        }
+        return new KernelOptions(tiled, splitStore, perSm, tiledDecode);
     }
 
     @Override
     public String toString() {
         return (tiledPrefill ? "tiled" : "warp") + " prefill attention, split-K " + (splitStore ? "all skinny GEMMs" : "residual GEMMs")
-                + " up to " + splitBlocksPerSm + " blocks/SM";
+                + " up to " + splitBlocksPerSm + " blocks/SM" + (tiledDecode ? ", tiled decode attention" : "");
     }
 }

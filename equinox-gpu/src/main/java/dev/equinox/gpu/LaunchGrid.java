@@ -122,9 +122,9 @@ final class LaunchGrid {
         return new Launch("argmax_f32", rows, 1, ROW_THREADS);
     }
 
-    /** One block of 4 warps per (decode sequence, head). */
-    static Launch attentionDecode(int decodeSeqs, int heads) {
-        return new Launch("paged_attention_decode_f16", decodeSeqs, heads, 32 * ATT_WARPS);
+    /** One block of 4 warps per (decode sequence, head): the per-key kernel, or with {@code tiled} lane per key. */
+    static Launch attentionDecode(int decodeSeqs, int heads, boolean tiled) {
+        return new Launch(tiled ? "paged_attention_decode_tiled_f16" : "paged_attention_decode_f16", decodeSeqs, heads, 32 * ATT_WARPS);
     }
 
     /** The prefill attention launch: the tiled kernel, or with {@code warpPerToken} one warp per token. */

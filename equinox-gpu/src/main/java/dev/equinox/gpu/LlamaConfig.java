@@ -75,6 +75,14 @@ public final class LlamaConfig {
         return new LlamaConfig("tiny", 2, 128, 4, 2, 256, 512, 10_000f, 1e-5f, 42);
     }
 
+    /**
+     * 1 layer, hidden 256, 2 heads of dim 128 (the 7B presets' head size), 1 KV head, intermediate 256, vocab 512:
+     * small enough for {@link CpuReference}, so the GPU checks cover the kernels' head-dim-128 paths.
+     */
+    static LlamaConfig tinyHead128() {
+        return new LlamaConfig("tiny-hd128", 1, 256, 2, 1, 256, 512, 10_000f, 1e-5f, 43);
+    }
+
     /** 8 layers, hidden 1024, 8 heads (head dim 128), 4 KV heads, intermediate 2816, vocab 32000 (~0.4 B params). */
     public static LlamaConfig small() {
         return new LlamaConfig("small", 8, 1024, 8, 4, 2816, 32_000, 10_000f, 1e-5f, 42);

@@ -101,6 +101,24 @@ class GpuExecutorTest {
     }
 
     @Test
+    void modelCheckSteps_headDim128Config_runOnCpuReference() {
+        // the config the GPU checks use for the kernels' head-dim-128 paths: one the CPU reference accepts (GQA 2:1)
+        LlamaConfig c = LlamaConfig.tinyHead128();
+        assertEquals(128, c.headDim());
+        int[] pa = GpuExecutor.syntheticPrompt(1, 11, c.vocab());
+        int[] pb = GpuExecutor.syntheticPrompt(2, 75, c.vocab());
+        GpuExecutor ex = GpuExecutor.cpuReference(c, 64, 4);
+        ex.kv().getOrCreate(1, () -> pa);
+        ex.kv().getOrCreate(2, () -> pb);
+        int sampled = 0;
+        for (StepEntries step : GpuChecks.modelCheckSteps(pa, pb)) {
+            sampled += ex.run(step).sampled();
+        }
+        assertEquals(7, sampled);
+        assertEquals(4, ex.generatedTokenIds(1).length);
+    }
+
+    @Test
     void datasheetPeaks_knownAndUnknownDevices() {
         assertEquals(2039e9, GpuChecks.datasheetPeaks("NVIDIA A100-SXM4-80GB")[0]);
         assertEquals(989e12, GpuChecks.datasheetPeaks("NVIDIA H100 80GB HBM3")[1]);

@@ -54,7 +54,7 @@ class GpuKernelsTest {
         LlamaConfig c = LlamaConfig.tiny();
         for (LaunchGrid.Launch l : new LaunchGrid.Launch[] {LaunchGrid.gemm(1, 8, 8, 1, false), LaunchGrid.gemm(512, 512, 8, 1, true),
                 LaunchGrid.embedding(1), LaunchGrid.rmsnorm(1), LaunchGrid.rope(1, c), LaunchGrid.kvAppend(1, c),
-                LaunchGrid.siluMul(1, 8, 1), LaunchGrid.argmax(1), LaunchGrid.attentionDecode(1, 1), LaunchGrid.attentionPrefill(1, 1, false),
+                LaunchGrid.siluMul(1, 8, 1), LaunchGrid.argmax(1), LaunchGrid.attentionDecode(1, 1, false), LaunchGrid.attentionDecode(1, 1, true), LaunchGrid.attentionPrefill(1, 1, false),
                 LaunchGrid.attentionPrefill(1, 1, true), LaunchGrid.toHalf(1, 1)}) {
             assertTrue(GpuKernels.SIGNATURES.containsKey(l.kernel), l.kernel);
         }

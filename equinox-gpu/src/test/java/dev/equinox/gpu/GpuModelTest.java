@@ -13,14 +13,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The whole decoder on the GPU against {@link CpuReference}: same weights, same paged steps, logits within fp16
- * tolerance, for each kernel variant ({@link KernelOptions}). GPU only: all four passed on an H100 (docs/gpu.md).
+ * tolerance, for each kernel variant ({@link KernelOptions}). GPU only: the first four passed on an H100 (docs/gpu.md);
+ * the tiled decode attention (the fifth) is new.
  */
 @Tag("gpu")
 class GpuModelTest {
 
     static Stream<KernelOptions> variants() {
-        return Stream.of(KernelOptions.DEFAULT, KernelOptions.WARP_PREFILL, new KernelOptions(true, true, 4),
-                new KernelOptions(false, true, 8));
+        return Stream.of(KernelOptions.DEFAULT, KernelOptions.WARP_PREFILL, new KernelOptions(true, true, 4, false),
+                new KernelOptions(false, true, 8, false), new KernelOptions(true, false, 2, true));
     }
 
     @ParameterizedTest
@@ -32,6 +33,16 @@ class GpuModelTest {
         assertEquals(0, m.tokenMismatches(), "greedy tokens");
         assertTrue(m.maxRelativeLogitError() < 2e-2, "max relative logit error " + m.maxRelativeLogitError());
         assertTrue(m.deviceNanos() > 0);
+    }
+
+    @ParameterizedTest
+    @MethodSource("variants")
+    void forward_headDim128_logitsMatchCpuReference(KernelOptions options) {
+        GpuTestSupport.assumeGpu();
+        GpuChecks.ModelCheck m = GpuChecks.modelVsReference(LlamaConfig.tinyHead128(), options);
+        assertEquals(7, m.rows());
+        assertEquals(0, m.tokenMismatches(), "greedy tokens");
+        assertTrue(m.maxRelativeLogitError() < 2e-2, "max relative logit error " + m.maxRelativeLogitError());
     }
 
     @Test

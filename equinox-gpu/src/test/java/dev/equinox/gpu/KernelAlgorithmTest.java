@@ -180,6 +180,110 @@ class KernelAlgorithmTest {
         return out;
     }
 
+    /**
+     * paged_attention_decode_tiled_f16: warp w walks 32-key tiles w, w + 4, ...; lane j scores key j0 + j (its whole
+     * row), one max and one sum per tile, then every key's value row weighted by its lane's probability; lane `lane`
+     * owns the contiguous output elements from lane * hd / 32. The four warps' states merge as in the per-key kernel.
+     */
+    private static float[] decodeTiledPort(float[] qScaled, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd,
+            int ctx) {
+        int warps = LaunchGrid.ATT_WARPS;
+        int keysPerTile = 32;
+        int perLane = hd / 32;
+        float[][] acc = new float[warps][hd];
+        float[] ms = new float[warps];
+        float[] ls = new float[warps];
+        for (int w = 0; w < warps; w++) {
+            float m = Float.NEGATIVE_INFINITY;
+            float l = 0;
+            for (int j0 = w * keysPerTile; j0 < ctx; j0 += warps * keysPerTile) {
+                float[] s = new float[keysPerTile];
+                float tileMax = Float.NEGATIVE_INFINITY;
+                for (int lane = 0; lane < keysPerTile; lane++) {
+                    int j = j0 + lane;
+                    s[lane] = Float.NEGATIVE_INFINITY;
+                    if (j < ctx) {
+                        int base = (table[j / bs] * bs + j % bs) * nkv * hd + kvh * hd;
+                        float dot = 0;
+                        for (int d = 0; d < hd; d++) {
+                            dot += qScaled[d] * kc[base + d];
+                        }
+                        s[lane] = dot;
+                    }
+                    tileMax = Math.max(tileMax, s[lane]);
+                }
+                float mNew = Math.max(m, tileMax);
+                float corr = (float) Math.exp(m - mNew);
+                float[] p = new float[keysPerTile];
+                float sum = 0;
+                for (int lane = 0; lane < keysPerTile; lane++) {
+                    p[lane] = j0 + lane < ctx ? (float) Math.exp(s[lane] - mNew) : 0f;
+                    sum += p[lane];
+                }
+                l = l * corr + sum;
+                for (int d = 0; d < hd; d++) {
+                    acc[w][d] *= corr;
+                }
+                for (int k = 0; k < Math.min(keysPerTile, ctx - j0); k++) {
+                    int jk = j0 + k;
+                    int base = (table[jk / bs] * bs + jk % bs) * nkv * hd + kvh * hd;
+                    for (int lane = 0; lane < 32; lane++) {
+                        for (int i = 0; i < perLane; i++) {
+                            acc[w][lane * perLane + i] += p[k] * vc[base + lane * perLane + i];
+                        }
+                    }
+                }
+                m = mNew;
+            }
+            ms[w] = m;
+            ls[w] = l;
+        }
+        float bigM = Float.NEGATIVE_INFINITY;
+        for (float m : ms) {
+            bigM = Math.max(bigM, m);
+        }
+        float bigL = 0;
+        float[] f = new float[warps];
+        for (int w = 0; w < warps; w++) {
+            f[w] = ls[w] > 0 ? (float) Math.exp(ms[w] - bigM) : 0f;
+            bigL += ls[w] * f[w];
+        }
+        float[] out = new float[hd];
+        for (int d = 0; d < hd; d++) {
+            float v = 0;
+            for (int w = 0; w < warps; w++) {
+                v += acc[w][d] * f[w];
+            }
+            out[d] = v / bigL;
+        }
+        return out;
+    }
+
+    @Test
+    void decodeAttentionTiled_everyContextLengthAcrossTilesAndWarps_equalsPagedReference() {
+        Random rnd = new Random(3);
+        int bs = 16;
+        int nkv = 2;
+        int hd = 128;
+        int[] table = new int[24];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (i * 7 + 5) % table.length; // scattered blocks
+        }
+        float[] kc = randoms(rnd, table.length * bs * nkv * hd);
+        float[] vc = randoms(rnd, kc.length);
+        float[] q = randoms(rnd, hd);
+        float scale = (float) (1 / Math.sqrt(hd));
+        float[] qs = new float[hd];
+        for (int i = 0; i < hd; i++) {
+            qs[i] = q[i] * scale;
+        }
+        // 1: one key; 31-33: a tile boundary; 128-129: all four warps busy, then warp 0 takes a second tile; 300: several
+        for (int ctx : new int[] {1, 2, 31, 32, 33, 95, 127, 128, 129, 160, 300, 384}) {
+            float[] ref = CpuReference.pagedAttention(q, 0, kc, vc, table, 0, bs, nkv, 1, hd, ctx, scale);
+            assertArrayEquals(ref, decodeTiledPort(qs, kc, vc, table, bs, nkv, 1, hd, ctx), 2e-5f, "context " + ctx);
+        }
+    }
+
     @Test
     void decodeAttentionSplitAndMerge_everyContextLength_equalsPagedReference() {
         Random rnd = new Random(2);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class KernelOptionsTest {
     private static final String[] KEYS = {"equinox.gpu.kernels", "equinox.gpu.prefillKernel", "equinox.gpu.splitStore",
-        "equinox.gpu.splitBlocksPerSm"};
+        "equinox.gpu.splitBlocksPerSm", "equinox.gpu.decodeKernel"};
 
     /** fromSystemProperties() with exactly these properties set (the others cleared), restoring them after. */
     private static KernelOptions with(Map<String, String> props) {
@@ -35,12 +35,13 @@ class KernelOptionsTest {
     @Test
     void fromSystemProperties_defaultIsTheTiledSet_andEachChoiceOverridesOneField() {
         assertEquals(KernelOptions.DEFAULT, with(Map.of()));
-        assertEquals(new KernelOptions(true, false, 2), KernelOptions.DEFAULT);
-        assertEquals(new KernelOptions(false, false, 2), KernelOptions.WARP_PREFILL);
+        assertEquals(new KernelOptions(true, false, 2, false), KernelOptions.DEFAULT);
+        assertEquals(new KernelOptions(false, false, 2, false), KernelOptions.WARP_PREFILL);
         assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.kernels", "warp")));
         assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.prefillKernel", "warp")));
-        assertEquals(new KernelOptions(false, true, 2), with(Map.of("equinox.gpu.kernels", "warp", "equinox.gpu.splitStore", "true")));
-        assertEquals(new KernelOptions(true, false, 8), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
+        assertEquals(new KernelOptions(false, true, 2, false), with(Map.of("equinox.gpu.kernels", "warp", "equinox.gpu.splitStore", "true")));
+        assertEquals(new KernelOptions(true, false, 8, false), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
+        assertEquals(new KernelOptions(true, false, 2, true), with(Map.of("equinox.gpu.decodeKernel", "tiled")));
     }
 
     @Test
@@ -54,6 +55,8 @@ class KernelOptionsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.splitBlocksPerSm", "x"))).getMessage()
                 .contains("got 'x'"));
         assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.splitBlocksPerSm", "0")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> with(Map.of("equinox.gpu.decodeKernel", "flash"))).getMessage()
+                .contains("equinox.gpu.decodeKernel must be tiled or warp, got 'flash'"));
     }
 
     @Test

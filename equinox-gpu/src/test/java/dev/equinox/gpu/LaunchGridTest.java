@@ -61,7 +61,13 @@ class LaunchGridTest {
 
     @Test
     void attention_grids_coverEveryTokenAndHead() {
-        LaunchGrid.Launch d = LaunchGrid.attentionDecode(64, 32);
+        LaunchGrid.Launch d = LaunchGrid.attentionDecode(64, 32, false);
+        assertEquals("paged_attention_decode_f16", d.kernel);
+        LaunchGrid.Launch dt = LaunchGrid.attentionDecode(64, 32, true);
+        assertEquals("paged_attention_decode_tiled_f16", dt.kernel);
+        assertEquals(64, dt.gridX);
+        assertEquals(32, dt.gridY);
+        assertEquals(128, dt.blockX);
         assertEquals(64, d.gridX);
         assertEquals(32, d.gridY);
         assertEquals(128, d.blockX);
