@@ -15,8 +15,8 @@ final class GpuToolsCommands {
     }
 
     /**
-     * {@code selftest}: the tiny decoders (head dim 32 and 128) on the GPU against the CPU reference, with the default,
-     * the warp-prefill and the tiled-decode kernels ({@link KernelOptions}; exit 0 all pass, 1 a failure, 2 no GPU).
+     * {@code selftest}: the tiny decoders (head dim 32 and 128) on the GPU against the CPU reference, with the default
+     * and the first-run kernels ({@link KernelOptions}; exit 0 all pass, 1 a failure, 2 no GPU).
      */
     @Command(name = "selftest", mixinStandardHelpOptions = true,
             description = "Compare the GPU decoder with the pure-Java reference on the tiny model.")
@@ -42,8 +42,7 @@ final class GpuToolsCommands {
             out.println("selftest on " + p.describe());
             boolean ok = true;
             for (LlamaConfig c : new LlamaConfig[] {LlamaConfig.tiny(), LlamaConfig.tinyHead128()}) {
-                for (KernelOptions o : new KernelOptions[] {KernelOptions.DEFAULT, KernelOptions.WARP_PREFILL,
-                    new KernelOptions(true, false, 2, true)}) {
+                for (KernelOptions o : new KernelOptions[] {KernelOptions.DEFAULT, KernelOptions.WARP_PREFILL}) {
                     GpuChecks.ModelCheck m = GpuChecks.modelVsReference(c, o);
                     out.printf(Locale.ROOT, "%s decoder vs CPU reference (%s): %d rows, max relative logit error %.3g, %d greedy-token "
                             + "mismatches: %s%n", c.name(), o, m.rows(), m.maxRelativeLogitError(), m.tokenMismatches(),

@@ -35,13 +35,14 @@ class KernelOptionsTest {
     @Test
     void fromSystemProperties_defaultIsTheTiledSet_andEachChoiceOverridesOneField() {
         assertEquals(KernelOptions.DEFAULT, with(Map.of()));
-        assertEquals(new KernelOptions(true, false, 2, false), KernelOptions.DEFAULT);
+        assertEquals(new KernelOptions(true, false, 2, true), KernelOptions.DEFAULT);
         assertEquals(new KernelOptions(false, false, 2, false), KernelOptions.WARP_PREFILL);
         assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.kernels", "warp")));
-        assertEquals(KernelOptions.WARP_PREFILL, with(Map.of("equinox.gpu.prefillKernel", "warp")));
+        assertEquals(new KernelOptions(false, false, 2, true), with(Map.of("equinox.gpu.prefillKernel", "warp")));
         assertEquals(new KernelOptions(false, true, 2, false), with(Map.of("equinox.gpu.kernels", "warp", "equinox.gpu.splitStore", "true")));
-        assertEquals(new KernelOptions(true, false, 8, false), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
-        assertEquals(new KernelOptions(true, false, 2, true), with(Map.of("equinox.gpu.decodeKernel", "tiled")));
+        assertEquals(new KernelOptions(true, false, 8, true), with(Map.of("equinox.gpu.splitBlocksPerSm", "8")));
+        assertEquals(new KernelOptions(true, false, 2, false), with(Map.of("equinox.gpu.decodeKernel", "warp")));
+        assertEquals(new KernelOptions(false, false, 2, true), with(Map.of("equinox.gpu.kernels", "warp", "equinox.gpu.decodeKernel", "tiled")));
     }
 
     @Test
