@@ -97,39 +97,7 @@ final class GpuChecks {
 
     /** Dense fp16 GEMM throughput in FLOP/s for {@code C[m, n] = A[m, k] W[n, k]^T} (CUDA events). */
     static double gemmFlops(GpuKernels kernels, int smCount, int m, int n, int k, int reps) {
-        CUdeviceptr a = new CUdeviceptr();
-        CUdeviceptr w = new CUdeviceptr();
-        CUdeviceptr out = new CUdeviceptr();
-        CUevent start = new CUevent();
-        CUevent stop = new CUevent();
-        JCudaDriver.cuMemAlloc(a, 2L * m * k);
-        JCudaDriver.cuMemAlloc(w, 2L * n * k);
-        JCudaDriver.cuMemAlloc(out, 2L * m * n);
-        try {
-            JCudaDriver.cuMemsetD8(a, (byte) 0x11, 2L * m * k);
-            JCudaDriver.cuMemsetD8(w, (byte) 0x11, 2L * n * k);
-            JCudaDriver.cuEventCreate(start, 0);
-            JCudaDriver.cuEventCreate(stop, 0);
-            LaunchGrid.Launch l = LaunchGrid.gemm(m, n, k, smCount, false);
-            for (int i = 0; i < 3; i++) {
-                kernels.launch(l, a, w, out, null, m, n, k, GpuKernels.STORE_HALF);
-            }
-            JCudaDriver.cuEventRecord(start, null);
-            for (int i = 0; i < reps; i++) {
-                kernels.launch(l, a, w, out, null, m, n, k, GpuKernels.STORE_HALF);
-            }
-            JCudaDriver.cuEventRecord(stop, null);
-            JCudaDriver.cuEventSynchronize(stop);
-            float[] ms = new float[1];
-            JCudaDriver.cuEventElapsedTime(ms, start, stop);
-            return 2.0 * m * n * k * reps / (ms[0] / 1e3);
-        } finally {
-            JCudaDriver.cuEventDestroy(start);
-            JCudaDriver.cuEventDestroy(stop);
-            JCudaDriver.cuMemFree(a);
-            JCudaDriver.cuMemFree(w);
-            JCudaDriver.cuMemFree(out);
-        }
+        return 2.0 * m * n * k / gemmSeconds(kernels, smCount, m, new DecodeGemm("gemm", n, k, 1, false), reps);
     }
 
     /**
