@@ -150,6 +150,10 @@ final class DefaultScheduler implements Scheduler {
     private long[] runId = new long[64];
     private int[] runGenerated = new int[64];
     private int[] runMaxOut = new int[64];
+    // The policy's two scratch values of each running request (SchedulerView.scratch): here while it runs, so a
+    // policy charging every entry of a step reads no request object; written back to the request when it stops.
+    double[] runScratch0 = new double[64];
+    double[] runScratch1 = new double[64];
     private Req[] prefilling = new Req[16];
     private int prefillingCount;
     int freeBlocks;
@@ -838,6 +842,8 @@ final class DefaultScheduler implements Scheduler {
             runId = Arrays.copyOf(runId, n);
             runGenerated = Arrays.copyOf(runGenerated, n);
             runMaxOut = Arrays.copyOf(runMaxOut, n);
+            runScratch0 = Arrays.copyOf(runScratch0, n);
+            runScratch1 = Arrays.copyOf(runScratch1, n);
         }
         int i = runningCount++;
         r.runIndex = i;
@@ -849,11 +855,15 @@ final class DefaultScheduler implements Scheduler {
         runId[i] = r.id;
         runGenerated[i] = r.generated;
         runMaxOut[i] = r.maxOutput;
+        runScratch0[i] = r.scratch0;
+        runScratch1[i] = r.scratch1;
         r.tenant.running++;
     }
 
     private void removeRunning(Req r) {
         int i = r.runIndex;
+        r.scratch0 = runScratch0[i];
+        r.scratch1 = runScratch1[i];
         int l = --runningCount;
         Req last = running[l];
         running[i] = last;
@@ -864,6 +874,8 @@ final class DefaultScheduler implements Scheduler {
         runId[i] = runId[l];
         runGenerated[i] = runGenerated[l];
         runMaxOut[i] = runMaxOut[l];
+        runScratch0[i] = runScratch0[l];
+        runScratch1[i] = runScratch1[l];
         last.runIndex = i;
         running[l] = null;
         r.runIndex = -1;
@@ -1138,6 +1150,35 @@ final class DefaultScheduler implements Scheduler {
         for (RequestListener l : listeners) {
             l.onTerminal(r, result);
         }
+    }
+
+    /** The policy's scratch value {@code k} (0 or 1) of r: from the running arrays while r runs. */
+    double scratch(Req r, int k) {
+        int i = r.runIndex;
+        if (i >= 0) {
+            return k == 0 ? runScratch0[i] : runScratch1[i];
+        }
+        return k == 0 ? r.scratch0 : r.scratch1;
+    }
+
+    void setScratch(Req r, int k, double value) {
+        int i = r.runIndex;
+        if (i >= 0) {
+            if (k == 0) {
+                runScratch0[i] = value;
+            } else {
+                runScratch1[i] = value;
+            }
+        } else if (k == 0) {
+            r.scratch0 = value;
+        } else {
+            r.scratch1 = value;
+        }
+    }
+
+    /** The running arrays of generated tokens (by running index; reallocated only while admitting). */
+    int[] runGenerated() {
+        return runGenerated;
     }
 
     /** Tests: throws if the running arrays disagree with the running requests' own fields. Engine thread only. */

@@ -224,8 +224,8 @@ final class HolisticPolicy extends BasePolicy {
         maxResourceCharge = Math.max(maxResourceCharge, gpu);
         chargeUser(t, w, user);
         chargeResource(t, w, gpu);
-        q.scratch0 = pred; // output tokens charged so far
-        q.scratch1 = gpu; // prepaid GPU-seconds left
+        view.setScratch(q, 0, pred); // output tokens charged so far
+        view.setScratch(q, 1, gpu); // prepaid GPU-seconds left
     }
 
     @Override
@@ -249,23 +249,31 @@ final class HolisticPolicy extends BasePolicy {
             gpuPerModelled += CALIBRATION_GAIN * (gpu / total - gpuPerModelled);
         }
         double wq = view.outputTokenWeight();
+        // every entry's request is running: its generated tokens and scratch values are read from the scheduler's
+        // running arrays by the entry's running index, so charging a step loads no request object (a cache miss
+        // each at thousands running)
+        DefaultScheduler s = ((PolicyView) view).scheduler();
+        int[] generated = s.runGenerated();
+        double[] charged = s.runScratch0;
+        double[] prepaid = s.runScratch1;
         for (int i = 0; i < n; i++) {
-            Req r = b.req(i);
+            int j = b.slot(i);
             int t = b.tenantIndex(i);
             double w = weight[t];
-            if (r.generated > r.scratch0) { // tokens beyond the prediction, as they come
-                chargeUser(t, w, wq * (r.generated - r.scratch0));
-                r.scratch0 = r.generated;
+            int g = generated[j];
+            if (g > charged[j]) { // tokens beyond the prediction, as they come
+                chargeUser(t, w, wq * (g - charged[j]));
+                charged[j] = g;
             }
-            if (total <= 0 || (b.isPrefill(i) && r.requeues > 0)) {
+            if (total <= 0 || (b.isPrefill(i) && b.req(i).requeues > 0)) {
                 continue; // recomputation (after a preemption or a failed step) is charged to nobody
             }
             double x = entryCosts[i] / total * gpu;
-            if (r.scratch1 >= x) {
-                r.scratch1 -= x;
+            if (prepaid[j] >= x) {
+                prepaid[j] -= x;
             } else {
-                chargeResource(t, w, x - r.scratch1);
-                r.scratch1 = 0;
+                chargeResource(t, w, x - prepaid[j]);
+                prepaid[j] = 0;
             }
         }
     }

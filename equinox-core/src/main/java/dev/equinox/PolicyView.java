@@ -86,17 +86,16 @@ final class PolicyView implements SchedulerView {
 
     @Override
     public double scratch(RequestHandle r, int slot) {
-        Req q = (Req) r;
-        return slot == 0 ? q.scratch0 : q.scratch1;
+        return s.scratch((Req) r, slot);
     }
 
     @Override
     public void setScratch(RequestHandle r, int slot, double value) {
-        Req q = (Req) r;
-        if (slot == 0) {
-            q.scratch0 = value;
-        } else {
-            q.scratch1 = value;
-        }
+        s.setScratch((Req) r, slot, value);
+    }
+
+    /** The scheduler itself, for the bundled policies' per-step loops over its running arrays (same package). */
+    DefaultScheduler scheduler() {
+        return s;
     }
 }
