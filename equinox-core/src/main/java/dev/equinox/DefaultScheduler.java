@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * a block and none is free the policy picks a victim, whose KV is freed and which is recomputed later.</li>
  * <li><b>The running set as arrays</b>: each running request's hot fields (computed and target tokens, blocks,
  * generated tokens, output cap, id, tenant) are kept in arrays by running index as well, so forming a step reads
- * dense memory and never loads a request object, and completing a decode only writes the request's own copies. At
+ * dense memory and never loads a request object, and completing a decode only writes the request's own copies; the
+ * policy's scratch values live there while the request runs (written back when it stops), so charging a step reads
+ * none either. At
  * 4k running the request objects are scattered over the heap (VTC admits from every tenant's queue) and each load
  * was a cache miss: VTC's step went from about 1.3 ms to 0.25 ms (docs/performance.md). Caffeine keeps its
  * frequency sketch in a {@code long[]} for the same reason.</li>
