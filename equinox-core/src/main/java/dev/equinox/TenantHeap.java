@@ -16,15 +16,16 @@ import java.util.function.IntToDoubleFunction;
  * enumerated in O(answer) by a pruned walk of the heap.
  *
  * <p><b>Live keys</b>: counters only rise while a step is charged, and a step charges every tenant with a running
- * request (about 3,000 at 4k running): repairing the heap for each, or rebuilding it, cost most of a VTC step. So a
- * policy may build the heap over its own counter array ({@link #TenantHeap(IntToDoubleFunction)}) and raise a
- * counter without telling the heap: the heap stays ordered by the key it last saw, a lower bound of the live one.
- * The minimum is exact once the root's key is current (every other tenant's live key is at least its heap key,
- * which is at least the root's), so {@link #min()} brings the root up to date, sifting it down, until it is; a
- * tenant far from the minimum is never repaired however often it is charged. Each repair follows at least one
- * rise, so the work is bounded by the charges and in practice is a few sifts per admission. A key that falls (a
- * refund) must be set with {@link #update(int, double)} at once. Results are those of an eagerly repaired heap:
- * the same minimum with the same tie-breaks, the same set within a bound.
+ * request (thousands at 4k running over 10k tenants): repairing the heap for each was a large share of a VTC step
+ * (27 % of its JFR samples at 256 running, docs/performance.md). So a policy may build the heap over its own counter
+ * array ({@link #TenantHeap(IntToDoubleFunction)}) and raise a counter without telling the heap: the heap stays
+ * ordered by the key it last saw, a lower bound of the live one. The minimum is exact once the root's key is current
+ * (every other tenant's live key is at least its heap key, which is at least the root's), so {@link #min()} brings
+ * the root up to date, sifting it down, until it is; a tenant far from the minimum is never repaired however often
+ * it is charged. Each repair follows at least one rise, so the work is bounded by the charges (VTC's charging of a
+ * 4k-running step measured 33 us with this, docs/performance.md). A key that falls (a refund) must be set with
+ * {@link #update(int, double)} at once. Results are those of an eagerly repaired heap: the same minimum with the same
+ * tie-breaks, the same set within a bound.
  *
  * <p>Engine thread only. Arrays grow by doubling; nothing is allocated once they have reached the tenant count.
  */

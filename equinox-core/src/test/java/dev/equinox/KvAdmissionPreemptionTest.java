@@ -3,8 +3,6 @@ package dev.equinox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.equinox.spi.Prediction;
-import dev.equinox.spi.Predictor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,27 +12,13 @@ import org.junit.jupiter.api.Test;
  */
 class KvAdmissionPreemptionTest {
 
-    private static Predictor constant(int tokens) {
-        return new Predictor() {
-            @Override
-            public String name() {
-                return "constant-" + tokens;
-            }
-
-            @Override
-            public Prediction predict(RequestSpec request) {
-                return Prediction.ofTokens(tokens);
-            }
-        };
-    }
-
     private static void step(Scheduler s) {
         s.complete(s.nextBatch(), 1, Double.NaN);
     }
 
     @Test
     void admission_reservesPromptPlusPredictionAndMargin_notTheMaximum() {
-        Scheduler predicted = Equinox.builder().kvCache(1000, 16).kvMargin(0.1).predictor(constant(10)).build();
+        Scheduler predicted = Equinox.builder().kvCache(1000, 16).kvMargin(0.1).predictor(TestPredictors.constant(10)).build();
         predicted.submit(RequestSpec.of("a", 100, 1000)).orElseThrow();
         predicted.nextBatch();
         assertEquals(7, predicted.stats().kvBlocksUsed(), "100 + 10 x 1.1 = 111 tokens = 7 blocks of 16");
@@ -47,7 +31,7 @@ class KvAdmissionPreemptionTest {
 
     @Test
     void decode_outgrowsReservation_takesFreeBlocks() {
-        Scheduler s = Equinox.builder().kvCache(100, 4).kvMargin(0).predictor(constant(1)).build();
+        Scheduler s = Equinox.builder().kvCache(100, 4).kvMargin(0).predictor(TestPredictors.constant(1)).build();
         RequestHandle h = s.submit(RequestSpec.of("a", 4, 40)).orElseThrow();
         step(s);
         assertEquals(2, s.stats().kvBlocksUsed(), "4 + 1 tokens");
@@ -80,7 +64,7 @@ class KvAdmissionPreemptionTest {
     @Test
     void kvExhausted_decodeNeedsBlock_latestAdmittedPreemptedRequeuedFirstAndRecomputedWithItsTokens() {
         // 6 blocks of 4 tokens; every admission reserves prompt + 1 token: decodes must grow into free blocks
-        Scheduler s = Equinox.builder().policy(Policies.fcfs()).kvCache(6, 4).kvMargin(0).predictor(constant(1))
+        Scheduler s = Equinox.builder().policy(Policies.fcfs()).kvCache(6, 4).kvMargin(0).predictor(TestPredictors.constant(1))
                 .maxRunning(2).tokenBudget(16).chunkSize(16).build();
         RequestHandle a = s.submit(RequestSpec.of("t", 4, 14)).orElseThrow();
         RequestHandle b = s.submit(RequestSpec.of("t", 4, 14)).orElseThrow();
@@ -136,7 +120,7 @@ class KvAdmissionPreemptionTest {
 
     @Test
     void kvExhausted_needyIsLatestAdmitted_preemptsItself() {
-        Scheduler s = Equinox.builder().kvCache(4, 4).kvMargin(0).predictor(constant(1)).maxRunning(2).tokenBudget(16)
+        Scheduler s = Equinox.builder().kvCache(4, 4).kvMargin(0).predictor(TestPredictors.constant(1)).maxRunning(2).tokenBudget(16)
                 .chunkSize(16).build();
         RequestHandle a = s.submit(RequestSpec.of("a", 3, 12)).orElseThrow(); // 1 block
         step(s);

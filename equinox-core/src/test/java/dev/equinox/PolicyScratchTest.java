@@ -3,7 +3,6 @@ package dev.equinox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.equinox.spi.Prediction;
 import dev.equinox.spi.Predictor;
 import dev.equinox.spi.SchedulerView;
 import dev.equinox.spi.SchedulingPolicy;
@@ -80,17 +79,7 @@ class PolicyScratchTest {
     @Test
     void scratchValues_followEachRequestThroughSwapsPreemptionAndReadmission() {
         CountingPolicy policy = new CountingPolicy();
-        Predictor underReserving = new Predictor() {
-            @Override
-            public String name() {
-                return "one-token";
-            }
-
-            @Override
-            public Prediction predict(RequestSpec request) {
-                return Prediction.ofTokens(1); // reserves too little KV: decodes outgrow it and preempt
-            }
-        };
+        Predictor underReserving = TestPredictors.constant(1); // reserves too little KV: decodes outgrow it and preempt
         long[] now = new long[1];
         Scheduler s = Equinox.builder().policy(policy).predictor(underReserving).ticker(() -> now[0]).kvCache(40, 4)
                 .tokenBudget(64).maxRunning(8).chunkSize(16).build();

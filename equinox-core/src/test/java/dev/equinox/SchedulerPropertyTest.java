@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.equinox.cost.CostModels;
 import dev.equinox.spi.EngineCostModel;
-import dev.equinox.spi.Prediction;
 import dev.equinox.spi.Predictor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -27,20 +26,6 @@ class SchedulerPropertyTest {
         return LongStream.rangeClosed(1, 40);
     }
 
-    private static Predictor constant(int tokens) {
-        return new Predictor() {
-            @Override
-            public String name() {
-                return "constant-" + tokens;
-            }
-
-            @Override
-            public Prediction predict(RequestSpec request) {
-                return Prediction.ofTokens(tokens);
-            }
-        };
-    }
-
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void randomWorkload_randomConfiguration_invariantsHoldAndNothingLost(long seed) {
@@ -59,7 +44,7 @@ class SchedulerPropertyTest {
             case 0 -> Predictors.oracle();
             case 1 -> Predictors.oracle(0.5, seed);
             case 2 -> Predictors.movingAverage();
-            case 3 -> constant(1); // under-reserves: decodes outgrow their KV and preempt
+            case 3 -> TestPredictors.constant(1); // under-reserves: decodes outgrow their KV and preempt
             default -> Predictors.maxTokens();
         };
         VirtualTicker ticker = new VirtualTicker();

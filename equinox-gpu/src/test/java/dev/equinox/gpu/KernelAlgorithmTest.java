@@ -159,20 +159,28 @@ class KernelAlgorithmTest {
         for (int w = 0; w < warps; w++) {
             st[w] = attRun(qScaled, kc, vc, table, bs, nkv, kvh, hd, w, warps, ctx);
         }
+        return mergeWarps(st, hd);
+    }
+
+    /**
+     * The decode kernels' shared-memory merge of the warps' softmax states, each {@code acc[0..hd), m, l} as
+     * {@link #attRun} returns them (a warp without keys, l = 0, contributes nothing).
+     */
+    private static float[] mergeWarps(float[][] st, int hd) {
         float bigM = Float.NEGATIVE_INFINITY;
         for (float[] s : st) {
             bigM = Math.max(bigM, s[hd]);
         }
         float bigL = 0;
-        float[] f = new float[warps];
-        for (int w = 0; w < warps; w++) {
+        float[] f = new float[st.length];
+        for (int w = 0; w < st.length; w++) {
             f[w] = st[w][hd + 1] > 0 ? (float) Math.exp(st[w][hd] - bigM) : 0f;
             bigL += st[w][hd + 1] * f[w];
         }
         float[] out = new float[hd];
         for (int d = 0; d < hd; d++) {
             float v = 0;
-            for (int w = 0; w < warps; w++) {
+            for (int w = 0; w < st.length; w++) {
                 v += st[w][d] * f[w];
             }
             out[d] = v / bigL;
@@ -190,10 +198,9 @@ class KernelAlgorithmTest {
         int warps = LaunchGrid.ATT_WARPS;
         int keysPerTile = 32;
         int perLane = hd / 32;
-        float[][] acc = new float[warps][hd];
-        float[] ms = new float[warps];
-        float[] ls = new float[warps];
+        float[][] st = new float[warps][hd + 2]; // acc[0..hd), m, l per warp, as attRun
         for (int w = 0; w < warps; w++) {
+            float[] acc = st[w];
             float m = Float.NEGATIVE_INFINITY;
             float l = 0;
             for (int j0 = w * keysPerTile; j0 < ctx; j0 += warps * keysPerTile) {
@@ -222,41 +229,23 @@ class KernelAlgorithmTest {
                 }
                 l = l * corr + sum;
                 for (int d = 0; d < hd; d++) {
-                    acc[w][d] *= corr;
+                    acc[d] *= corr;
                 }
                 for (int k = 0; k < Math.min(keysPerTile, ctx - j0); k++) {
                     int jk = j0 + k;
                     int base = (table[jk / bs] * bs + jk % bs) * nkv * hd + kvh * hd;
                     for (int lane = 0; lane < 32; lane++) {
                         for (int i = 0; i < perLane; i++) {
-                            acc[w][lane * perLane + i] += p[k] * vc[base + lane * perLane + i];
+                            acc[lane * perLane + i] += p[k] * vc[base + lane * perLane + i];
                         }
                     }
                 }
                 m = mNew;
             }
-            ms[w] = m;
-            ls[w] = l;
+            acc[hd] = m;
+            acc[hd + 1] = l;
         }
-        float bigM = Float.NEGATIVE_INFINITY;
-        for (float m : ms) {
-            bigM = Math.max(bigM, m);
-        }
-        float bigL = 0;
-        float[] f = new float[warps];
-        for (int w = 0; w < warps; w++) {
-            f[w] = ls[w] > 0 ? (float) Math.exp(ms[w] - bigM) : 0f;
-            bigL += ls[w] * f[w];
-        }
-        float[] out = new float[hd];
-        for (int d = 0; d < hd; d++) {
-            float v = 0;
-            for (int w = 0; w < warps; w++) {
-                v += acc[w][d] * f[w];
-            }
-            out[d] = v / bigL;
-        }
-        return out;
+        return mergeWarps(st, hd);
     }
 
     @Test
