@@ -43,13 +43,16 @@ import org.slf4j.LoggerFactory;
  * (SGLang reserves the expected decode similarly; vLLM reserves nothing and preempts more); when a decode needs
  * a block and none is free the policy picks a victim, whose KV is freed and which is recomputed later.</li>
  * <li><b>The running set as arrays</b>: each running request's hot fields (computed and target tokens, blocks,
- * generated tokens, output cap, id, tenant) are kept in arrays by running index as well, so forming a step reads
- * dense memory and never loads a request object, and completing a decode only writes the request's own copies; the
- * policy's scratch values live there while the request runs (written back when it stops), so charging a step reads
- * none either. At
- * 4k running the request objects are scattered over the heap (VTC admits from every tenant's queue) and each load
- * was a cache miss: VTC's step went from about 1.3 ms to 0.25 ms (docs/performance.md). Caffeine keeps its
- * frequency sketch in a {@code long[]} for the same reason.</li>
+ * generated tokens, output cap, id, tenant) are kept in arrays by running index, so forming and completing a step
+ * read and write dense memory and load no request object for a decode. Computed tokens, blocks and generated
+ * tokens live only there while the request runs, as do the policy's scratch values; all are written back to the
+ * request when it stops running. At 4k running the request objects are scattered over the heap (VTC admits from
+ * every tenant's queue) and each load or store was a cache miss: VTC's step went from about 1.3 ms to 0.15 ms
+ * (docs/performance.md). Caffeine keeps its frequency sketch in a {@code long[]} for the same reason. The price is
+ * paid by {@link RequestHandle#generatedTokens()} on other threads: it reads the running arrays under a sequence
+ * lock ({@code runVersion}, odd while a request enters or leaves the running set, i.e. a few times per step), so a
+ * swap never hands it another request's count; {@code LiveGeneratedCountTest} reads from two threads while the
+ * running set churns.</li>
  * <li><b>No allocation per step</b>: the {@link Batch} and all arrays are reused; counters are primitives.
  * {@code SchedulerAllocationTest} measures the thread's allocated bytes for FCFS, VTC and Equinox: 0 bytes over
  * 800 steps of decodes, chunked prefills, KV growth, preemptions and re-admissions; with requests finishing, 80
@@ -140,11 +143,13 @@ final class DefaultScheduler implements Scheduler {
     int activeCount;
     Req[] running = new Req[64];
     int runningCount;
-    // The running requests' hot fields, by running index (kept with running[]: moved by the same swap on removal):
-    // copies of Req's computed, prefillTarget, blocks and generated, written wherever those are written while the
-    // request runs, and its id, tenant index and output cap. Forming a step reads these dense arrays and never loads a request object: at
-    // thousands running, admitted from all over the waiting queue, each such load was a cache miss, and they were
-    // most of a step (docs/performance.md).
+    // The running requests' hot fields, by running index (kept with running[]: moved by the same swap on removal).
+    // Computed tokens, KV blocks and generated tokens live only here while a request runs (its own fields are
+    // written back when it stops running); prefill target, id, tenant index and output cap are copies. Forming and
+    // completing a step read and write these dense arrays and never load a request object for a decode: at
+    // thousands running, admitted from all over the waiting queue, each such load or store was a cache miss, and
+    // they were most of a step (docs/performance.md). Other threads read a running request's generated count
+    // through runVersion (liveGenerated).
     private int[] runComputed = new int[64];
     private int[] runTarget = new int[64];
     private int[] runBlocks = new int[64];
@@ -156,6 +161,8 @@ final class DefaultScheduler implements Scheduler {
     // policy charging every entry of a step reads no request object; written back to the request when it stops.
     double[] runScratch0 = new double[64];
     double[] runScratch1 = new double[64];
+    /** Sequence lock over the running set's membership (odd while a request enters or leaves it): liveGenerated. */
+    private volatile int runVersion;
     private Req[] prefilling = new Req[16];
     private int prefillingCount;
     int freeBlocks;
@@ -471,15 +478,21 @@ final class DefaultScheduler implements Scheduler {
         }
         activeCount = 0;
         waitingEngine = 0;
-        for (int i = 0; i < runningCount; i++) {
+        int n = runningCount;
+        beginRunningChange();
+        for (int i = 0; i < n; i++) {
             Req r = running[i];
-            running[i] = null;
+            r.generated = runGenerated[i];
+            r.computed = runComputed[i];
             r.runIndex = -1;
             r.tenant.running--;
-            r.blocks = 0;
-            failClosed(r);
         }
         runningCount = 0;
+        endRunningChange();
+        for (int i = 0; i < n; i++) {
+            failClosed(running[i]); // outside the change: its listeners may read the live count
+            running[i] = null;
+        }
         Arrays.fill(prefilling, 0, prefillingCount, null);
         prefillingCount = 0;
         freeBlocks = totalBlocks;
@@ -724,6 +737,11 @@ final class DefaultScheduler implements Scheduler {
                     continue;
                 }
                 if (c + 1 > runBlocks[i] * blockSize) {
+                    if (freeBlocks > 0) { // one more token needs one more block at most: no request object loaded
+                        freeBlocks--;
+                        runBlocks[i]++;
+                        continue;
+                    }
                     long preemptionsBefore = preemptionCount;
                     ensureBlocks(running[i], c + 1);
                     if (preemptionCount != preemptionsBefore) {
@@ -742,8 +760,9 @@ final class DefaultScheduler implements Scheduler {
         // 3. prompts already in prefill, in admission order
         for (int i = 0; i < prefillingCount && budget > 0; i++) {
             Req r = prefilling[i];
-            int chunk = Math.min(Math.min(r.prefillTarget - r.computed, chunkSize), budget);
-            batch.addPrefill(r, r.computed, chunk);
+            int computed = runComputed[r.runIndex];
+            int chunk = Math.min(Math.min(r.prefillTarget - computed, chunkSize), budget);
+            batch.addPrefill(r, computed, chunk);
             budget -= chunk;
         }
         // 4. admissions
@@ -790,10 +809,9 @@ final class DefaultScheduler implements Scheduler {
     /** Grows r's KV to hold {@code tokens}; returns false if r itself was preempted. */
     private boolean ensureBlocks(Req r, int tokens) {
         int need = blocksFor(tokens);
-        while (r.blocks < need) {
+        while (runBlocks[r.runIndex] < need) { // r's running index moves when a preemption swaps another into place
             if (freeBlocks > 0) {
                 freeBlocks--;
-                r.blocks++;
                 runBlocks[r.runIndex]++;
                 continue;
             }
@@ -814,7 +832,6 @@ final class DefaultScheduler implements Scheduler {
         dequeue(r);
         releasePermit(r);
         freeBlocks -= blocks;
-        r.blocks = blocks;
         r.computed = 0;
         r.prefillTarget = target;
         r.admitSeq = admitCounter++;
@@ -822,7 +839,7 @@ final class DefaultScheduler implements Scheduler {
             r.firstScheduledAt = ticker.read();
         }
         r.status = RequestStatus.RUNNING; // volatile, after the timestamp it publishes
-        addRunning(r);
+        addRunning(r, blocks);
         if (prefillingCount == prefilling.length) {
             prefilling = Arrays.copyOf(prefilling, prefillingCount * 2);
         }
@@ -833,7 +850,8 @@ final class DefaultScheduler implements Scheduler {
         }
     }
 
-    private void addRunning(Req r) {
+    private void addRunning(Req r, int blocks) {
+        beginRunningChange();
         if (runningCount == running.length) {
             int n = runningCount * 2;
             running = Arrays.copyOf(running, n);
@@ -852,18 +870,28 @@ final class DefaultScheduler implements Scheduler {
         running[i] = r;
         runComputed[i] = r.computed;
         runTarget[i] = r.prefillTarget;
-        runBlocks[i] = r.blocks;
+        runBlocks[i] = blocks;
         runTenant[i] = r.tenantIndex;
         runId[i] = r.id;
         runGenerated[i] = r.generated;
         runMaxOut[i] = r.maxOutput;
         runScratch0[i] = r.scratch0;
         runScratch1[i] = r.scratch1;
+        endRunningChange();
         r.tenant.running++;
     }
 
+    /**
+     * Takes r out of the running set: its KV blocks are freed and the values kept only in the running arrays
+     * (computed and generated tokens, scratch values) are written back to it.
+     */
     private void removeRunning(Req r) {
         int i = r.runIndex;
+        boolean inPrefill = runComputed[i] < runTarget[i];
+        int blocks = runBlocks[i];
+        beginRunningChange();
+        r.computed = runComputed[i];
+        r.generated = runGenerated[i];
         r.scratch0 = runScratch0[i];
         r.scratch1 = runScratch1[i];
         int l = --runningCount;
@@ -881,12 +909,48 @@ final class DefaultScheduler implements Scheduler {
         last.runIndex = i;
         running[l] = null;
         r.runIndex = -1;
+        endRunningChange();
         r.tenant.running--;
-        freeBlocks += r.blocks;
-        r.blocks = 0;
-        if (r.computed < r.prefillTarget) {
+        freeBlocks += blocks;
+        if (inPrefill) {
             removePrefilling(r);
         }
+    }
+
+    private void beginRunningChange() {
+        runVersion++; // volatile: odd
+        VarHandle.storeStoreFence(); // the changes below may not become visible before the odd version
+    }
+
+    private void endRunningChange() {
+        runVersion++; // volatile write: releases the changes
+    }
+
+    /**
+     * Output tokens r has produced, from any thread: from the running arrays while r runs (its own field is written
+     * back when it stops), read under {@link #runVersion} so that a swap moving r to another running index never
+     * yields another request's count. A reader that keeps meeting a change (the engine thread descheduled inside
+     * one) settles for r's last written-back count rather than spin.
+     */
+    int liveGenerated(Req r) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int v = runVersion;
+            if ((v & 1) == 0) {
+                int i = r.runIndex;
+                int g = r.generated;
+                if (i >= 0) {
+                    Req[] rs = running;
+                    int[] gs = runGenerated;
+                    g = i < rs.length && i < gs.length && rs[i] == r ? gs[i] : -1;
+                }
+                VarHandle.loadLoadFence(); // the reads above may not be satisfied after the version re-read
+                if (g >= 0 && runVersion == v) {
+                    return g;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        return r.generated;
     }
 
     private void removePrefilling(Req r) {
@@ -965,9 +1029,9 @@ final class DefaultScheduler implements Scheduler {
         }
         // pack (left, held) into one long sorted by left: left in the high 32 bits
         for (int i = 0; i < runningCount; i++) {
-            Req r = running[i];
-            long held = r.prompt() + r.generated;
-            long left = Math.max(0, r.spec.maxOutputTokens() - r.generated - 1);
+            int g = runGenerated[i];
+            long held = running[i].prompt() + g;
+            long left = Math.max(0, runMaxOut[i] - g - 1);
             vtcScratch[i] = (left << 32) | held;
         }
         long cHeld = candidate.prompt() + candidate.generated + 1L;
@@ -1011,45 +1075,39 @@ final class DefaultScheduler implements Scheduler {
         long now = ticker.read();
         int n = b.size;
         for (int i = 0; i < n; i++) {
-            Req r = b.reqs[i];
+            // every entry's request runs, at the running index the batch recorded (removals come after this loop):
+            // its counts are in the running arrays, and a decode loads no request object
+            int j = b.slot(i);
             int produced = b.produced[i];
+            int g;
             if (b.decodeAt(i)) {
-                // from the running arrays (the request's running index has not changed since the batch was formed:
-                // removals come after this loop); the request's own fields are written, never read
-                int j = b.slot(i);
-                r.computed = ++runComputed[j];
-                int g = runGenerated[j] += produced;
+                runComputed[j]++;
+                g = runGenerated[j] += produced;
                 if (produced > 0) {
-                    r.generated = g;
                     generationTokenCount += produced;
                     if (g == produced) {
-                        firstToken(r, now); // its last prefill chunk was reported with no token
+                        firstToken(b.reqs[i], now); // its last prefill chunk was reported with no token
                     }
                 }
-                if (b.finish[i] == Batch.NONE && g >= runMaxOut[j]) {
-                    b.finish[i] = LENGTH;
+            } else {
+                Req r = b.reqs[i];
+                int computed = runComputed[j] += b.tokenCount(i);
+                if (computed >= runTarget[j]) {
+                    removePrefilling(r);
                 }
-                continue;
-            }
-            r.computed += b.tokenCount(i);
-            if (r.computed >= r.prefillTarget) {
-                removePrefilling(r);
-            }
-            if (!r.promptCounted && r.computed >= r.prompt()) {
-                r.promptCounted = true;
-                promptTokenCount += r.prompt();
-            }
-            if (produced > 0) {
-                r.generated += produced;
-                generationTokenCount += produced;
-                if (r.firstTokenAt < 0) {
-                    firstToken(r, now);
+                if (!r.promptCounted && computed >= r.prompt()) {
+                    r.promptCounted = true;
+                    promptTokenCount += r.prompt();
+                }
+                g = runGenerated[j] += produced;
+                if (produced > 0) {
+                    generationTokenCount += produced;
+                    if (r.firstTokenAt < 0) {
+                        firstToken(r, now);
+                    }
                 }
             }
-            int j = r.runIndex;
-            runComputed[j] = r.computed;
-            runGenerated[j] = r.generated;
-            if (b.finish[i] == Batch.NONE && r.generated >= r.maxOutput) {
+            if (b.finish[i] == Batch.NONE && g >= runMaxOut[j]) {
                 b.finish[i] = LENGTH;
             }
         }
@@ -1183,19 +1241,55 @@ final class DefaultScheduler implements Scheduler {
         return runGenerated;
     }
 
-    /** Tests: throws if the running arrays disagree with the running requests' own fields. Engine thread only. */
+    /**
+     * Tests: throws if the running arrays disagree with the running requests (index, copied fields), a request's
+     * blocks do not cover its computed tokens (stall-free mode), a prefilling request is not in prefill, or the blocks held and free
+     * do not add up to the cache. Engine thread only.
+     */
     void checkRunningArrays() {
+        long held = 0;
+        int inPrefill = 0;
         for (int i = 0; i < runningCount; i++) {
             Req r = running[i];
-            if (r.runIndex != i || runComputed[i] != r.computed || runTarget[i] != r.prefillTarget || runBlocks[i] != r.blocks
-                    || runTenant[i] != r.tenantIndex || runId[i] != r.id || runGenerated[i] != r.generated
-                    || runMaxOut[i] != r.maxOutput) {
+            if (r.runIndex != i || runTarget[i] != r.prefillTarget || runTenant[i] != r.tenantIndex || runId[i] != r.id
+                    || runMaxOut[i] != r.maxOutput
+                    || (mode != BatchingMode.VTC_REFERENCE && (long) runBlocks[i] * blockSize < runComputed[i]) // the reference mode holds no blocks
+                    || runGenerated[i] < r.generated || runGenerated[i] > r.maxOutput) {
                 throw new IllegalStateException("running index " + i + ": arrays (computed " + runComputed[i] + ", target "
-                        + runTarget[i] + ", blocks " + runBlocks[i] + ", generated " + runGenerated[i] + ") disagree with " + r
-                        + " (runIndex " + r.runIndex + ", computed " + r.computed + ", target " + r.prefillTarget + ", blocks "
-                        + r.blocks + ")");
+                        + runTarget[i] + ", blocks " + runBlocks[i] + ", generated " + runGenerated[i] + ", id " + runId[i]
+                        + ") disagree with " + r + " (runIndex " + r.runIndex + ", target " + r.prefillTarget
+                        + ", generated before it ran " + r.generated + ")");
+            }
+            held += runBlocks[i];
+            if (runComputed[i] < runTarget[i]) {
+                inPrefill++;
             }
         }
+        for (int k = 0; k < prefillingCount; k++) {
+            Req r = prefilling[k];
+            if (r.runIndex < 0 || running[r.runIndex] != r || runComputed[r.runIndex] >= runTarget[r.runIndex]) {
+                throw new IllegalStateException("prefilling " + r + " is not a running request in prefill");
+            }
+        }
+        if (inPrefill != prefillingCount || held + freeBlocks != totalBlocks) {
+            throw new IllegalStateException(inPrefill + " running requests in prefill, " + prefillingCount + " listed; "
+                    + held + " blocks held + " + freeBlocks + " free != " + totalBlocks);
+        }
+    }
+
+    /** Tests and diagnostics (engine thread): r's tokens with computed KV, from the running arrays while it runs. */
+    int computedOf(Req r) {
+        return r.runIndex >= 0 ? runComputed[r.runIndex] : r.computed;
+    }
+
+    /** Tests and diagnostics (engine thread): the KV blocks r holds (none unless it runs). */
+    int blocksOf(Req r) {
+        return r.runIndex >= 0 ? runBlocks[r.runIndex] : 0;
+    }
+
+    /** Tests and diagnostics (engine thread): whether r is still computing its prompt (or recomputing after a preemption). */
+    boolean inPrefill(Req r) {
+        return computedOf(r) < r.prefillTarget;
     }
 
     int blocksFor(long tokens) {

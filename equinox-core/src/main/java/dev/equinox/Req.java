@@ -28,10 +28,11 @@ final class Req implements RequestHandle {
     // engine-thread state
     long seq;                 // arrival order (re-used after preemption so it stays first)
     int predicted;            // output tokens predicted, >= 1
+    // generated and computed: while the request runs, the scheduler's running arrays hold the current values and
+    // these are written back when it stops (DefaultScheduler.removeRunning); read generatedTokens() for a live count
     int generated;            // output tokens produced, kept across preemption
     int computed;             // tokens whose KV is computed
     int prefillTarget;        // tokens to prefill before decoding (prompt + generated at admission)
-    int blocks;               // KV blocks held
     int preemptions;
     int runIndex = -1;        // position in the running array, -1 if not running
     long admitSeq;            // admission order (latest admitted = largest)
@@ -58,10 +59,6 @@ final class Req implements RequestHandle {
 
     int prompt() {
         return spec.promptTokens();
-    }
-
-    boolean inPrefill() {
-        return computed < prefillTarget;
     }
 
     @Override
@@ -91,7 +88,7 @@ final class Req implements RequestHandle {
 
     @Override
     public int generatedTokens() {
-        return generated;
+        return owner.liveGenerated(this);
     }
 
     @Override
@@ -146,6 +143,6 @@ final class Req implements RequestHandle {
     @Override
     public String toString() {
         return "Request[" + id + ", tenant=" + tenant.id + ", " + status + ", prompt=" + spec.promptTokens()
-                + ", generated=" + generated + "]";
+                + ", generated=" + generatedTokens() + "]";
     }
 }

@@ -110,34 +110,36 @@ final class VtcPolicy extends BasePolicy {
     @Override
     public void onStepCompleted(Batch b, double seconds, double utilization) {
         double wq = view.outputTokenWeight();
+        // every entry's request is running: its generated tokens (and, predicted, its prediction in scratch 0) are
+        // read from the scheduler's running arrays by the entry's running index, not from the request object
+        DefaultScheduler s = ((PolicyView) view).scheduler();
+        int[] generated = s.runGenerated();
+        double[] prediction = s.runScratch0;
         boolean anyFinished = false;
         for (int i = 0, n = b.size(); i < n; i++) {
             if (b.finishReason(i) != FinishReason.NONE) {
                 anyFinished = true;
             }
-            boolean prefill = b.isPrefill(i);
+            int j = b.slot(i);
             // a decode; or, after a preemption, the recomputing prefill that yields a later token (never the first)
-            if (prefill && !(b.produced(i) > 0 && b.request(i).generatedTokens() > 1)) {
+            if (b.isPrefill(i) && !(b.produced(i) > 0 && generated[j] > 1)) {
                 continue;
             }
             // the artifact charges before the step, so the prediction variant tests the count before this token
-            if (!predicted || generatedBefore(b, i) > view.scratch(b.request(i), 0)) {
+            if (!predicted || generated[j] - b.produced(i) > prediction[j]) {
                 int t = b.tenantIndex(i);
                 charge(t, wq * invWeight[t]);
             }
         }
         if (anyFinished) {
             for (int i = 0, n = b.size(); i < n; i++) {
-                if (b.producesToken(i) && (!predicted || b.request(i).generatedTokens() > view.scratch(b.request(i), 0))) {
+                int j = b.slot(i);
+                if (b.producesToken(i) && (!predicted || generated[j] > prediction[j])) {
                     int t = b.tenantIndex(i);
                     charge(t, wq * invWeight[t]);
                 }
             }
         }
-    }
-
-    private static int generatedBefore(Batch b, int i) {
-        return b.request(i).generatedTokens() - b.produced(i);
     }
 
     @Override

@@ -132,7 +132,7 @@ final class TestEngine {
     private void collectDecoding(Set<Req> into) {
         for (int i = 0; i < scheduler.runningCount; i++) {
             Req r = scheduler.running[i];
-            if (!r.inPrefill()) {
+            if (!scheduler.inPrefill(r)) {
                 into.add(r);
             }
         }
@@ -158,9 +158,11 @@ final class TestEngine {
         int used = 0;
         for (int i = 0; i < scheduler.runningCount; i++) {
             Req r = scheduler.running[i];
-            used += r.blocks;
-            assertTrue(r.blocks * scheduler.blockSize >= r.computed + (r.inPrefill() ? 0 : 1) || scheduler.mode == BatchingMode.VTC_REFERENCE,
-                    "request " + r.id + " holds " + r.blocks + " blocks for " + r.computed + " tokens");
+            int blocks = scheduler.blocksOf(r);
+            int computed = scheduler.computedOf(r);
+            used += blocks;
+            assertTrue(blocks * scheduler.blockSize >= computed + (scheduler.inPrefill(r) ? 0 : 1) || scheduler.mode == BatchingMode.VTC_REFERENCE,
+                    "request " + r.id + " holds " + blocks + " blocks for " + computed + " tokens");
         }
         assertEquals(scheduler.totalBlocks - scheduler.freeBlocks, used, "KV accounting");
         assertTrue(scheduler.freeBlocks >= 0, "KV over-committed");
@@ -171,7 +173,7 @@ final class TestEngine {
             assertTrue(inBatch.add(r), "request " + r.id + " appears twice in step " + b.stepId());
             assertEquals(RequestStatus.RUNNING, r.status(), "request " + r.id + " in step " + b.stepId());
             assertEquals(i >= b.decodeCount(), b.isPrefill(i), "decode entries come first, then prefill chunks");
-            assertEquals(r.computed, b.tokenOffset(i), "entry " + i + " continues where request " + r.id + "'s KV ends");
+            assertEquals(scheduler.computedOf(r), b.tokenOffset(i), "entry " + i + " continues where request " + r.id + "'s KV ends");
             if (b.isPrefill(i)) {
                 assertTrue(b.tokenCount(i) >= 1 && b.tokenOffset(i) + b.tokenCount(i) <= r.prefillTarget, "chunk within the prompt");
                 if (scheduler.mode == BatchingMode.STALL_FREE) {
@@ -190,7 +192,7 @@ final class TestEngine {
             // every running request past its prefill decodes in every step: prefill only fills what is left
             for (int i = 0; i < scheduler.runningCount; i++) {
                 Req r = scheduler.running[i];
-                if (!r.inPrefill()) {
+                if (!scheduler.inPrefill(r)) {
                     assertTrue(inBatch.contains(r), "running decode of request " + r.id + " left out of step " + b.stepId());
                 }
             }
