@@ -42,6 +42,20 @@ public final class Batch {
     /** Finish reasons as ordinals: a byte store per entry, not a reference store with its GC write barrier. */
     byte[] finish = new byte[16];
     boolean[] reported = new boolean[16];
+    /** Entries reported by {@link #report}, in report order: the completion applies them, not a scan of every entry. */
+    int[] reportedEntries = new int[16];
+    int reportedCount;
+    /**
+     * The decode entries as runs of consecutive running indices: run k is entries {@code runEntry[k] ..
+     * runEntry[k] + runLength[k] - 1}, the running requests {@code runFirst[k] ..}. Completion walks these runs over the
+     * scheduler's running arrays directly, reading no per-entry array for an entry the engine did not report.
+     */
+    int runCount;
+    int[] runFirst = new int[8];
+    int[] runEntry = new int[8];
+    int[] runLength = new int[8];
+    /** Entries that finished in this step (set by the completion, for the policy: 0 means none did). */
+    int finishedCount;
 
     Batch() {
     }
@@ -181,6 +195,10 @@ public final class Batch {
         reported[i] = true;
         produced[i] = tokens;
         finish[i] = (byte) reason.ordinal();
+        if (reportedCount == reportedEntries.length) {
+            reportedEntries = Arrays.copyOf(reportedEntries, reportedCount * 2);
+        }
+        reportedEntries[reportedCount++] = i;
     }
 
     /** Reports by request id instead of index; see {@link #report(int, int, FinishReason)}. */
@@ -217,6 +235,9 @@ public final class Batch {
         stepId = step;
         size = 0;
         decodeCount = 0;
+        runCount = 0;
+        reportedCount = 0;
+        finishedCount = 0;
         prefillTokens = 0;
         prefillAttendedPairs = 0;
         decodeContextTokens = 0;
@@ -242,6 +263,14 @@ public final class Batch {
         }
         size = d + n;
         decodeContextTokens += context;
+        if (runCount == runFirst.length) {
+            runFirst = Arrays.copyOf(runFirst, runCount * 2);
+            runEntry = Arrays.copyOf(runEntry, runCount * 2);
+            runLength = Arrays.copyOf(runLength, runCount * 2);
+        }
+        runFirst[runCount] = from;
+        runEntry[runCount] = d;
+        runLength[runCount++] = n;
     }
 
     /** Completes the decode entries added since the last reset: one token each, unreported. Before any prefill entry. */
@@ -282,6 +311,7 @@ public final class Batch {
         size = 0;
         decodeCount = 0;
         decodeContextTokens = 0;
+        runCount = 0;
     }
 
     private int grow() {
@@ -312,6 +342,11 @@ public final class Batch {
 
     int slot(int i) {
         return slot[i];
+    }
+
+    /** The entries' tenant indices (package-private: a policy's charging loop over the decode entries). */
+    int[] tenantArray() {
+        return tenant;
     }
 
     Req req(int i) {

@@ -165,6 +165,7 @@ final class DefaultScheduler implements Scheduler {
     private volatile int runVersion;
     private Req[] prefilling = new Req[16];
     private int prefillingCount;
+    private int[] prefillIdx = new int[16];
     int freeBlocks;
     private long seqCounter;
     private long admitCounter;
@@ -727,32 +728,19 @@ final class DefaultScheduler implements Scheduler {
         boolean again = true;
         while (again) {
             again = false;
-            int[] computed = runComputed;
-            int runStart = 0; // the decodes since the last request in prefill go into the batch as one run
-            for (int i = 0; i < runningCount; i++) {
-                int c = computed[i];
-                if (c < runTarget[i]) {
-                    addDecodes(runStart, i); // in prefill: ends a run
-                    runStart = i + 1;
-                    continue;
+            // the requests in prefill split the running set into runs of decodes; they are found from the
+            // prefilling list (a few requests), not by testing every running request
+            int m = prefillingIndices();
+            int from = 0;
+            for (int p = 0; p <= m; p++) {
+                int to = p < m ? prefillIdx[p] : runningCount;
+                if (!growDecodes(from, to)) {
+                    batch.dropDecodes();
+                    again = true;
+                    break;
                 }
-                if (c + 1 > runBlocks[i] * blockSize) {
-                    if (freeBlocks > 0) { // one more token needs one more block at most: no request object loaded
-                        freeBlocks--;
-                        runBlocks[i]++;
-                        continue;
-                    }
-                    long preemptionsBefore = preemptionCount;
-                    ensureBlocks(running[i], c + 1);
-                    if (preemptionCount != preemptionsBefore) {
-                        batch.dropDecodes();
-                        again = true;
-                        break;
-                    }
-                }
-            }
-            if (!again) {
-                addDecodes(runStart, runningCount);
+                addDecodes(from, to);
+                from = to + 1;
             }
         }
         batch.endDecodes();
@@ -785,6 +773,52 @@ final class DefaultScheduler implements Scheduler {
             batch.addPrefill(r, 0, chunk);
             budget -= chunk;
         }
+    }
+
+    /** The running indices of the requests in prefill, ascending, into {@link #prefillIdx}; returns how many. */
+    private int prefillingIndices() {
+        int m = prefillingCount;
+        if (prefillIdx.length < m) {
+            prefillIdx = new int[Math.max(m, prefillIdx.length * 2)];
+        }
+        int[] idx = prefillIdx;
+        for (int k = 0; k < m; k++) { // insertion sort: a few entries
+            int v = prefilling[k].runIndex;
+            int q = k;
+            while (q > 0 && idx[q - 1] > v) {
+                idx[q] = idx[q - 1];
+                q--;
+            }
+            idx[q] = v;
+        }
+        return m;
+    }
+
+    /**
+     * Gives each running decode at indices {@code from .. to - 1} the KV for one more token: a free block when it
+     * crosses a block boundary, read and written in the running arrays. When none is free the policy's victim is
+     * preempted (ensureBlocks); returns false after any preemption, since it moves a request into the victim's slot.
+     */
+    private boolean growDecodes(int from, int to) {
+        int[] computed = runComputed;
+        int[] blocks = runBlocks;
+        int bs = blockSize;
+        for (int i = from; i < to; i++) {
+            int c = computed[i];
+            if (c + 1 > blocks[i] * bs) {
+                if (freeBlocks > 0) { // one more token needs one more block at most
+                    freeBlocks--;
+                    blocks[i]++;
+                    continue;
+                }
+                long preemptionsBefore = preemptionCount;
+                ensureBlocks(running[i], c + 1);
+                if (preemptionCount != preemptionsBefore) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Decode entries for the running requests at indices {@code from .. to - 1} (none in prefill). */
@@ -1074,43 +1108,66 @@ final class DefaultScheduler implements Scheduler {
     private void applyCompletion(Batch b, long durationNanos, double gpuUtilization) {
         long now = ticker.read();
         int n = b.size;
-        for (int i = 0; i < n; i++) {
-            // every entry's request runs, at the running index the batch recorded (removals come after this loop):
-            // its counts are in the running arrays, and a decode loads no request object
+        // Every entry's request runs, at the running index the batch recorded (removals come after these loops): its
+        // counts are in the running arrays. Decodes go by runs of running indices, one token each, so the loop reads
+        // three dense arrays and no batch entry; the few entries the engine reported are applied around it (a
+        // decode that produced nothing is taken off first, so the run's +1 leaves it unchanged).
+        int[] reported = b.reportedEntries;
+        int tokens = b.decodeCount;
+        for (int k = 0; k < b.reportedCount; k++) {
+            int i = reported[k];
+            if (i < b.decodeCount && b.produced[i] == 0) {
+                runGenerated[b.slot(i)]--;
+                tokens--;
+            }
+        }
+        generationTokenCount += tokens;
+        int[] computedArr = runComputed;
+        int[] generatedArr = runGenerated;
+        int[] maxOutArr = runMaxOut;
+        for (int run = 0; run < b.runCount; run++) {
+            int first = b.runFirst[run];
+            int end = first + b.runLength[run];
+            int entryMinusIndex = b.runEntry[run] - first;
+            for (int j = first; j < end; j++) {
+                computedArr[j]++;
+                int g = ++generatedArr[j];
+                if (g >= maxOutArr[j] || g == 1) {
+                    decodeEdge(b, j + entryMinusIndex, g >= maxOutArr[j], now);
+                }
+            }
+        }
+        for (int i = b.decodeCount; i < n; i++) {
             int j = b.slot(i);
             int produced = b.produced[i];
-            int g;
-            if (b.decodeAt(i)) {
-                runComputed[j]++;
-                g = runGenerated[j] += produced;
-                if (produced > 0) {
-                    generationTokenCount += produced;
-                    if (g == produced) {
-                        firstToken(b.reqs[i], now); // its last prefill chunk was reported with no token
-                    }
-                }
-            } else {
-                Req r = b.reqs[i];
-                int computed = runComputed[j] += b.tokenCount(i);
-                if (computed >= runTarget[j]) {
-                    removePrefilling(r);
-                }
-                if (!r.promptCounted && computed >= r.prompt()) {
-                    r.promptCounted = true;
-                    promptTokenCount += r.prompt();
-                }
-                g = runGenerated[j] += produced;
-                if (produced > 0) {
-                    generationTokenCount += produced;
-                    if (r.firstTokenAt < 0) {
-                        firstToken(r, now);
-                    }
+            Req r = b.reqs[i];
+            int computed = runComputed[j] += b.tokenCount(i);
+            if (computed >= runTarget[j]) {
+                removePrefilling(r);
+            }
+            if (!r.promptCounted && computed >= r.prompt()) {
+                r.promptCounted = true;
+                promptTokenCount += r.prompt();
+            }
+            int g = runGenerated[j] += produced;
+            if (produced > 0) {
+                generationTokenCount += produced;
+                if (r.firstTokenAt < 0) {
+                    firstToken(r, now);
                 }
             }
             if (b.finish[i] == Batch.NONE && g >= runMaxOut[j]) {
                 b.finish[i] = LENGTH;
             }
         }
+        int finished = 0;
+        byte[] finish = b.finish;
+        for (int i = 0; i < n; i++) {
+            if (finish[i] != Batch.NONE) {
+                finished++;
+            }
+        }
+        b.finishedCount = finished;
         double seconds = durationNanos / 1e9;
         double util = gpuUtilization;
         if (Double.isNaN(util)) {
@@ -1118,9 +1175,10 @@ final class DefaultScheduler implements Scheduler {
         }
         policy.onStepCompleted(b, seconds, util);
         adaptive.observe(b, seconds, gpuUtilization);
-        for (int i = 0; i < n; i++) {
-            FinishReason reason = b.finishAt(i);
-            if (reason != FinishReason.NONE) {
+        for (int i = 0; i < n && finished > 0; i++) {
+            if (finish[i] != Batch.NONE) {
+                finished--;
+                FinishReason reason = b.finishAt(i);
                 Req r = b.reqs[i];
                 removeRunning(r);
                 policy.onFinished(r);
@@ -1139,6 +1197,16 @@ final class DefaultScheduler implements Scheduler {
         b.issued = false;
         for (RequestListener l : listeners) {
             l.onStep(b, durationNanos, gpuUtilization);
+        }
+    }
+
+    /** A decode entry whose request produced its first token (the prefill's was reported as none) or hit its cap. */
+    private void decodeEdge(Batch b, int entry, boolean atCap, long now) {
+        if (b.produced[entry] > 0 && runGenerated[b.slot(entry)] == 1) {
+            firstToken(b.reqs[entry], now);
+        }
+        if (atCap && b.finish[entry] == Batch.NONE) {
+            b.finish[entry] = LENGTH;
         }
     }
 

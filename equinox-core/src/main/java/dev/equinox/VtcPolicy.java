@@ -115,11 +115,16 @@ final class VtcPolicy extends BasePolicy {
         DefaultScheduler s = ((PolicyView) view).scheduler();
         int[] generated = s.runGenerated();
         double[] prediction = s.runScratch0;
-        boolean anyFinished = false;
-        for (int i = 0, n = b.size(); i < n; i++) {
-            if (b.finishReason(i) != FinishReason.NONE) {
-                anyFinished = true;
+        int n = b.size();
+        int decodes = b.decodeCount();
+        int[] tenant = b.tenantArray();
+        if (!predicted) {
+            for (int i = 0; i < decodes; i++) { // every decode is charged (rises: the heap is not told, see charge)
+                int t = tenant[i];
+                c[t] += wq * invWeight[t];
             }
+        }
+        for (int i = predicted ? 0 : decodes; i < n; i++) {
             int j = b.slot(i);
             // a decode; or, after a preemption, the recomputing prefill that yields a later token (never the first)
             if (b.isPrefill(i) && !(b.produced(i) > 0 && generated[j] > 1)) {
@@ -127,15 +132,15 @@ final class VtcPolicy extends BasePolicy {
             }
             // the artifact charges before the step, so the prediction variant tests the count before this token
             if (!predicted || generated[j] - b.produced(i) > prediction[j]) {
-                int t = b.tenantIndex(i);
+                int t = tenant[i];
                 charge(t, wq * invWeight[t]);
             }
         }
-        if (anyFinished) {
-            for (int i = 0, n = b.size(); i < n; i++) {
+        if (b.finishedCount > 0) {
+            for (int i = 0; i < n; i++) {
                 int j = b.slot(i);
                 if (b.producesToken(i) && (!predicted || generated[j] > prediction[j])) {
-                    int t = b.tenantIndex(i);
+                    int t = tenant[i];
                     charge(t, wq * invWeight[t]);
                 }
             }
