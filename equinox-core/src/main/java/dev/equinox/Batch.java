@@ -31,6 +31,8 @@ public final class Batch {
     boolean issued;
 
     Req[] reqs = new Req[16];
+    /** Entries of reqs that may hold a reference: up to the largest size since the last seal(). */
+    private int filled;
     private long[] ids = new long[16];
     /** Each entry's running index in the scheduler when the batch was formed (its completion reads by it). */
     private int[] slot = new int[16];
@@ -228,10 +230,11 @@ public final class Batch {
 
     // ---- package-private building (engine thread) ----
 
+    /**
+     * Starts the next step. The request references of the last one are not cleared here (the decodes that follow
+     * are copied over most of them): {@link #seal()} clears what the new step did not overwrite.
+     */
     void reset(long step) {
-        for (int i = 0; i < size; i++) {
-            reqs[i] = null;
-        }
         stepId = step;
         size = 0;
         decodeCount = 0;
@@ -305,13 +308,18 @@ public final class Batch {
         if (decodeCount != 0) {
             throw new IllegalStateException("decode entries can be dropped only before endDecodes()");
         }
-        for (int i = 0; i < size; i++) {
-            reqs[i] = null;
-        }
         size = 0;
         decodeCount = 0;
         decodeContextTokens = 0;
         runCount = 0;
+    }
+
+    /** Ends forming: clears the request references beyond this step's entries, so the batch holds no finished request. */
+    void seal() {
+        if (filled > size) {
+            Arrays.fill(reqs, size, filled, null);
+        }
+        filled = size;
     }
 
     private int grow() {

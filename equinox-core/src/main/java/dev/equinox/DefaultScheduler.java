@@ -139,6 +139,8 @@ final class DefaultScheduler implements Scheduler {
     // engine side
     private int knownTenants;
     Tenant[] tenants = new Tenant[0];
+    /** Running requests by tenant index (an array, not a Tenant field: adding and removing one loads no Tenant). */
+    int[] tenantRunning = new int[0];
     int[] active = new int[16];
     int activeCount;
     Req[] running = new Req[64];
@@ -486,7 +488,7 @@ final class DefaultScheduler implements Scheduler {
             r.generated = runGenerated[i];
             r.computed = runComputed[i];
             r.runIndex = -1;
-            r.tenant.running--;
+            tenantRunning[r.tenantIndex]--;
         }
         runningCount = 0;
         endRunningChange();
@@ -600,6 +602,7 @@ final class DefaultScheduler implements Scheduler {
         Tenant[] ts = tenantArray;
         if (ts.length > knownTenants) {
             tenants = ts;
+            tenantRunning = Arrays.copyOf(tenantRunning, ts.length);
             for (int i = knownTenants; i < ts.length; i++) {
                 ts[i].weight = ts[i].requestedWeight;
                 policy.onWeightChanged(i);
@@ -694,6 +697,7 @@ final class DefaultScheduler implements Scheduler {
         if (!enter()) {
             // closed: nothing runs any more (the batch is the engine thread's; the closing owner never touches it)
             batch.reset(nextStep++);
+            batch.seal();
             batch.issued = false;
             batchOut = false;
             return batch;
@@ -709,6 +713,7 @@ final class DefaultScheduler implements Scheduler {
             } else {
                 formStallFree();
             }
+            batch.seal();
             batchOut = !batch.isEmpty();
             batch.issued = batchOut;
             return batch;
@@ -912,7 +917,7 @@ final class DefaultScheduler implements Scheduler {
         runScratch0[i] = r.scratch0;
         runScratch1[i] = r.scratch1;
         endRunningChange();
-        r.tenant.running++;
+        tenantRunning[r.tenantIndex]++;
     }
 
     /**
@@ -944,7 +949,7 @@ final class DefaultScheduler implements Scheduler {
         running[l] = null;
         r.runIndex = -1;
         endRunningChange();
-        r.tenant.running--;
+        tenantRunning[r.tenantIndex]--;
         freeBlocks += blocks;
         if (inPrefill) {
             removePrefilling(r);
@@ -1311,8 +1316,8 @@ final class DefaultScheduler implements Scheduler {
 
     /**
      * Tests: throws if the running arrays disagree with the running requests (index, copied fields), a request's
-     * blocks do not cover its computed tokens (stall-free mode), a prefilling request is not in prefill, or the blocks held and free
-     * do not add up to the cache. Engine thread only.
+     * blocks do not cover its computed tokens (stall-free mode), a prefilling request is not in prefill, the running
+     * counts by tenant are off, or the blocks held and free do not add up to the cache. Engine thread only.
      */
     void checkRunningArrays() {
         long held = 0;
@@ -1338,6 +1343,14 @@ final class DefaultScheduler implements Scheduler {
             if (r.runIndex < 0 || running[r.runIndex] != r || runComputed[r.runIndex] >= runTarget[r.runIndex]) {
                 throw new IllegalStateException("prefilling " + r + " is not a running request in prefill");
             }
+        }
+        int[] perTenant = new int[tenantRunning.length];
+        for (int i = 0; i < runningCount; i++) {
+            perTenant[runTenant[i]]++;
+        }
+        if (!Arrays.equals(perTenant, tenantRunning)) {
+            throw new IllegalStateException("running requests by tenant " + Arrays.toString(perTenant) + " != counted "
+                    + Arrays.toString(tenantRunning));
         }
         if (inPrefill != prefillingCount || held + freeBlocks != totalBlocks) {
             throw new IllegalStateException(inPrefill + " running requests in prefill, " + prefillingCount + " listed; "
@@ -1387,7 +1400,8 @@ final class DefaultScheduler implements Scheduler {
         }
         // racy reads of engine-thread state, as counter(String) does: metrics tolerate a step of lag
         boolean known = t.index < knownTenants;
-        return new TenantStats(t.id, t.index, t.weight, t.waitingPermits.get(), t.running,
+        int[] running = tenantRunning;
+        return new TenantStats(t.id, t.index, t.weight, t.waitingPermits.get(), t.index < running.length ? running[t.index] : 0,
                 known ? policy.counter(t.index) : Double.NaN, known ? policy.resourceCounter(t.index) : Double.NaN);
     }
 }

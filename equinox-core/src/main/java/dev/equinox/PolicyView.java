@@ -48,7 +48,7 @@ final class PolicyView implements SchedulerView {
 
     @Override
     public int runningCount(int t) {
-        return s.tenants[t].running;
+        return s.tenantRunning[t];
     }
 
     @Override

@@ -19,7 +19,6 @@ final class Tenant {
     Req head;
     Req tail;
     int waiting;
-    int running;
     int activePos = -1;       // index in the scheduler's active-tenant array, -1 if not active
     boolean announced;        // the policy has seen this tenant's weight
 
