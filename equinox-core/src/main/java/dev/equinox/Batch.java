@@ -357,6 +357,21 @@ public final class Batch {
         return tenant;
     }
 
+    /** The entries' running indices (package-private, as {@link #tenantArray()}). */
+    int[] slotArray() {
+        return slot;
+    }
+
+    /** The entries' token offsets (package-private, as {@link #tenantArray()}). */
+    int[] offsetArray() {
+        return offset;
+    }
+
+    /** The entries' token counts (package-private, as {@link #tenantArray()}). */
+    int[] lengthArray() {
+        return length;
+    }
+
     Req req(int i) {
         return reqs[i];
     }

@@ -767,7 +767,7 @@ final class DefaultScheduler implements Scheduler {
             Req r = tenants[t].head;
             int target = r.prompt() + r.generated;
             refreshPrediction(r);
-            long reserve = Math.min((long) r.prompt() + r.spec.maxOutputTokens(),
+            long reserve = Math.min((long) r.prompt() + r.maxOutput,
                     target + (long) Math.ceil(Math.max(1, r.predicted - r.generated) * (1 + kvMargin)));
             int need = blocksFor(reserve);
             if (need > freeBlocks) {
@@ -838,10 +838,12 @@ final class DefaultScheduler implements Scheduler {
         return Math.max(totalBlocks * blockSize / 6, 3072);
     }
 
+    /** Takes up r's asynchronous prediction if it has arrived; r is its tenant's queue head, so the policy is told. */
     private void refreshPrediction(Req r) {
         int ready = r.asyncPrediction;
-        if (ready > 0) {
+        if (ready > 0 && ready != r.predicted) {
             r.predicted = ready;
+            policy.onHeadChanged(r.tenantIndex);
         }
     }
 
@@ -1074,7 +1076,7 @@ final class DefaultScheduler implements Scheduler {
             vtcScratch[i] = (left << 32) | held;
         }
         long cHeld = candidate.prompt() + candidate.generated + 1L;
-        long cLeft = Math.max(0, candidate.spec.maxOutputTokens() - candidate.generated - 1);
+        long cLeft = Math.max(0, candidate.maxOutput - candidate.generated - 1);
         vtcScratch[runningCount] = (cLeft << 32) | cHeld;
         Arrays.sort(vtcScratch, 0, n); // ascending: walk from the end for descending `left`
         long sumHeld = 0;

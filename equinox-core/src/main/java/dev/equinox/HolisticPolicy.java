@@ -66,6 +66,11 @@ final class HolisticPolicy extends BasePolicy {
     private double[] h = new double[16];
     /** Tenant weights, refreshed in {@link #onWeightChanged}: a step's charges read no tenant object. */
     private double[] weight = new double[16];
+    /**
+     * Each backlogged tenant's queue head's predicted work, kept when the head (or its prediction) changes: the
+     * efficiency choice compares up to {@link #MAX_CANDIDATES} heads per admission without loading them.
+     */
+    private long[] headWork = new long[16];
     /** The backlogged tenants by H (ties: the tenant seen first): minimum, lifting and candidates without a scan. */
     private final TenantHeap backlogged = new TenantHeap(t -> h[t]);
     private final int[] candidates = new int[MAX_CANDIDATES];
@@ -110,6 +115,7 @@ final class HolisticPolicy extends BasePolicy {
             rfc = Arrays.copyOf(rfc, n);
             h = Arrays.copyOf(h, n);
             weight = Arrays.copyOf(weight, n);
+            headWork = Arrays.copyOf(headWork, n);
         }
     }
 
@@ -134,6 +140,12 @@ final class HolisticPolicy extends BasePolicy {
             h[tenant] = Math.max(h[tenant], h[least]);
         }
         backlogged.add(tenant, h[tenant], 0);
+        headWork[tenant] = predictedWork((Req) view.head(tenant));
+    }
+
+    @Override
+    public void onHeadChanged(int tenant) {
+        headWork[tenant] = predictedWork((Req) view.head(tenant));
     }
 
     @Override
@@ -191,7 +203,7 @@ final class HolisticPolicy extends BasePolicy {
         for (int i = 0; i < n; i++) {
             int t = candidates[i];
             double s = h[t];
-            long work = predictedWork((Req) view.head(t));
+            long work = headWork[t];
             if (work < bestWork || (work == bestWork && (s < bestScore || (s == bestScore && t < best)))) {
                 best = t;
                 bestWork = work;
@@ -238,10 +250,21 @@ final class HolisticPolicy extends BasePolicy {
         if (entryCosts.length < n) {
             entryCosts = new double[Math.max(n, entryCosts.length * 2)];
         }
+        // the batch's own arrays, read directly (decode entries first): at thousands of entries per step the
+        // per-entry accessors' checks and loads were most of this method
+        int decodes = b.decodeCount();
+        int[] offset = b.offsetArray();
+        int[] length = b.lengthArray();
+        double[] costs = entryCosts;
         double total = 0;
-        for (int i = 0; i < n; i++) {
-            double c = entryCost(b, i, m);
-            entryCosts[i] = c;
+        for (int i = 0; i < decodes; i++) {
+            double c = m.decodeCost(offset[i] + 1);
+            costs[i] = c;
+            total += c;
+        }
+        for (int i = decodes; i < n; i++) {
+            double c = m.prefillCost(length[i], offset[i] + length[i]);
+            costs[i] = c;
             total += c;
         }
         double gpu = seconds * (Double.isNaN(utilization) ? 1.0 : utilization);
@@ -256,32 +279,29 @@ final class HolisticPolicy extends BasePolicy {
         int[] generated = s.runGenerated();
         double[] charged = s.runScratch0;
         double[] prepaid = s.runScratch1;
+        int[] slot = b.slotArray();
+        int[] tenant = b.tenantArray();
+        double scale = gpu / total;
         for (int i = 0; i < n; i++) {
-            int j = b.slot(i);
-            int t = b.tenantIndex(i);
-            double w = weight[t];
+            int j = slot[i];
+            int t = tenant[i];
             int g = generated[j];
             if (g > charged[j]) { // tokens beyond the prediction, as they come
-                chargeUser(t, w, wq * (g - charged[j]));
+                chargeUser(t, weight[t], wq * (g - charged[j]));
                 charged[j] = g;
             }
-            if (total <= 0 || (b.isPrefill(i) && b.req(i).requeues > 0)) {
+            if (total <= 0 || (i >= decodes && b.req(i).requeues > 0)) {
                 continue; // recomputation (after a preemption or a failed step) is charged to nobody
             }
-            double x = entryCosts[i] / total * gpu;
-            if (prepaid[j] >= x) {
-                prepaid[j] -= x;
+            double x = costs[i] * scale;
+            double left = prepaid[j];
+            if (left >= x) {
+                prepaid[j] = left - x;
             } else {
-                chargeResource(t, w, x - prepaid[j]);
+                chargeResource(t, weight[t], x - left);
                 prepaid[j] = 0;
             }
         }
-    }
-
-    private static double entryCost(Batch b, int i, EngineCostModel m) {
-        int off = b.tokenOffset(i);
-        int len = b.tokenCount(i);
-        return b.isPrefill(i) ? m.prefillCost(len, off + len) : m.decodeCost(off + 1);
     }
 
     @Override

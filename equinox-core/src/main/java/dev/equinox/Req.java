@@ -17,6 +17,7 @@ final class Req implements RequestHandle {
     final int tenantIndex;    // tenant.index, copied so the per-step passes need not load the Tenant
     final RequestSpec spec;
     final int maxOutput;      // spec.maxOutputTokens(), copied for the completion loop
+    final int promptTokens;   // spec.promptTokens(), copied: admitting reads it without loading the spec
     final DefaultScheduler owner;
     final CompletableFuture<RequestResult> future = new CompletableFuture<>();
     final AtomicBoolean cancelRequested = new AtomicBoolean();
@@ -54,11 +55,12 @@ final class Req implements RequestHandle {
         this.tenantIndex = tenant.index;
         this.spec = spec;
         this.maxOutput = spec.maxOutputTokens();
+        this.promptTokens = spec.promptTokens();
         this.owner = owner;
     }
 
     int prompt() {
-        return spec.promptTokens();
+        return promptTokens;
     }
 
     @Override

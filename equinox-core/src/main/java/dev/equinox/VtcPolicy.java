@@ -98,7 +98,7 @@ final class VtcPolicy extends BasePolicy {
             return;
         }
         int t = r.tenantIndex();
-        double cost = view.promptTokenWeight() * r.spec().promptTokens();
+        double cost = view.promptTokenWeight() * ((Req) r).prompt();
         if (predicted) {
             int p = r.predictedOutputTokens();
             view.setScratch(r, 0, p);

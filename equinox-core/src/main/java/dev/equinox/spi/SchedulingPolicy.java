@@ -39,7 +39,8 @@ public interface SchedulingPolicy {
 
     /**
      * Tenant {@code t}'s queue head changed while the queue stayed non-empty: its head was admitted or cancelled,
-     * or a request that ran was put back in front of it. Default: nothing.
+     * or a request that ran was put back in front of it; or the head's {@code predictedOutputTokens()} changed (an
+     * asynchronous prediction arrived). Default: nothing.
      */
     default void onHeadChanged(int tenant) {
     }
