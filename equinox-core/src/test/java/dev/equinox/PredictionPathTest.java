@@ -144,6 +144,41 @@ class PredictionPathTest {
         assertEquals(1, ex.tasks.size());
     }
 
+    /**
+     * A prediction that arrives while its request heads the queue changes the head's predicted work, which a policy
+     * may keep (Equinox keeps each head's work for its efficiency choice): the scheduler tells it. Here tenant a's
+     * head looks small on the fallback, is selected, takes up its real (large) prediction, does not fit the KV cache
+     * and blocks; the next step must see its new work and admit b's small head instead of selecting a again.
+     */
+    @Test
+    void predictionArrivingForAQueueHead_isReportedAsAHeadChange_soEquinoxStopsChoosingItAsSmall() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().policy(Policies.equinox()).predictor(new Recording(true, spec -> spec.tenant().equals("a") ? 500 : 1))
+                .predictionExecutor(ex).fallbackPredictor(new Recording(false, spec -> 1)).maxRunning(2).tokenBudget(512)
+                .chunkSize(512).kvCache(700, 1).kvMargin(0).build();
+        RequestHandle big = s.submit(RequestSpec.of("c1", 399, 200)).orElseThrow(); // holds 400 blocks, keeps running
+        RequestHandle small = s.submit(RequestSpec.of("c2", 4, 200)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // both admitted on the fallback's 1 token
+        RequestHandle a = s.submit(RequestSpec.of("a", 10, 600)).orElseThrow();
+        RequestHandle b = s.submit(RequestSpec.of("b", 30, 10)).orElseThrow();
+        Batch step = s.nextBatch(); // a and b drained on the fallback; the running set is full
+        assertEquals(RequestStatus.QUEUED, a.status());
+        ex.runAll(); // the model answers: a's head will take 500 tokens
+        for (int i = 0; i < step.size(); i++) {
+            if (step.requestId(i) == small.id()) {
+                step.report(i, 1, FinishReason.STOP);
+            }
+        }
+        s.complete(step, 1, Double.NaN);
+        s.complete(s.nextBatch(), 1, Double.NaN); // a selected (work 11), takes up 500, needs 510 blocks: blocked
+        assertEquals(RequestStatus.QUEUED, a.status());
+        assertEquals(500, a.predictedOutputTokens());
+        s.nextBatch();
+        assertEquals(RequestStatus.RUNNING, b.status(), "b's head (31 tokens) is now the least work");
+        assertEquals(RequestStatus.QUEUED, a.status());
+        assertEquals(RequestStatus.RUNNING, big.status());
+    }
+
     @Test
     void blockingPredictor_readyAfterDrainBeforeAdmission_itsValueIsUsed() {
         Parked ex = new Parked();
