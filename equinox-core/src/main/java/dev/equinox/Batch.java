@@ -250,22 +250,21 @@ public final class Batch {
      * Decode entries for the running requests {@code from .. from + n - 1} of the scheduler's running arrays (a run
      * of consecutive running indices, none in prefill), copied in bulk: one array copy per field, so a step at
      * thousands running pays one GC write barrier per run for the request references, not one per entry. The
-     * fields every decode shares are written by {@link #endDecodes()}.
+     * fields every decode shares are written by {@link #endDecodes()}. {@code computedSum} is the sum of
+     * {@code runComputed} over the run (the caller has just read it).
      */
-    void addDecodes(Req[] running, long[] runId, int[] runTenant, int[] runComputed, int from, int n) {
+    void addDecodes(Req[] running, long[] runId, int[] runTenant, int[] runComputed, int from, int n, long computedSum) {
         int d = size;
         ensureCapacity(d + n);
         System.arraycopy(running, from, reqs, d, n);
         System.arraycopy(runId, from, ids, d, n);
         System.arraycopy(runTenant, from, tenant, d, n);
         System.arraycopy(runComputed, from, offset, d, n);
-        long context = n;
         for (int k = 0; k < n; k++) {
             slot[d + k] = from + k;
-            context += runComputed[from + k];
         }
         size = d + n;
-        decodeContextTokens += context;
+        decodeContextTokens += computedSum + n; // each decode attends to its computed tokens and itself
         if (runCount == runFirst.length) {
             runFirst = Arrays.copyOf(runFirst, runCount * 2);
             runEntry = Arrays.copyOf(runEntry, runCount * 2);

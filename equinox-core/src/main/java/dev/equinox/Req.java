@@ -1,5 +1,7 @@
 package dev.equinox;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -8,10 +10,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one object (plus its future). Fields are written by the owner of the engine state (the engine thread, or the
  * thread that closes the scheduler while the engine is between calls), except {@link #cancelRequested} (any
  * thread, CAS), {@link #asyncPrediction} (the prediction executor), and the terminal fields of a request failed
- * by close straight from the submission queue (by the one thread that polled it). {@link #status} is volatile
- * and written last, so a caller that sees a terminal status sees the timestamps and counts behind it.
+ * by close straight from the submission queue (by the one thread that polled it). {@link #status} is read with
+ * acquire (volatile) semantics and written last with release semantics, so a caller that sees a terminal status
+ * sees the timestamps and counts behind it.
  */
 final class Req implements RequestHandle {
+    private static final VarHandle STATUS;
+
+    static {
+        try {
+            STATUS = MethodHandles.lookup().findVarHandle(Req.class, "status", RequestStatus.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final long id;
     final Tenant tenant;
     final int tenantIndex;    // tenant.index, copied so the per-step passes need not load the Tenant
@@ -22,9 +35,10 @@ final class Req implements RequestHandle {
     final CompletableFuture<RequestResult> future = new CompletableFuture<>();
     final AtomicBoolean cancelRequested = new AtomicBoolean();
 
-    volatile RequestStatus status = RequestStatus.QUEUED;
-    /** Set by the prediction executor for blocking predictors; -1 until ready. */
-    volatile int asyncPrediction = -1;
+    /** Read as a volatile (acquire); written with release stores (setStatus): a publication needs no store-load fence. */
+    volatile RequestStatus status;
+    /** Set by the prediction executor for blocking predictors; 0 until ready (a prediction is at least 1). */
+    volatile int asyncPrediction;
 
     // engine-thread state
     long seq;                 // arrival order (re-used after preemption so it stays first)
@@ -56,7 +70,15 @@ final class Req implements RequestHandle {
         this.spec = spec;
         this.maxOutput = spec.maxOutputTokens();
         this.promptTokens = spec.promptTokens();
+        // a plain store: the request reaches other threads through the submission queue's CAS (or, for the
+        // submitter, program order), which publishes it; a volatile initializer would cost a fence per submission
+        STATUS.set(this, RequestStatus.QUEUED);
         this.owner = owner;
+    }
+
+    /** Publishes a new status (release: the fields written before it are visible to whoever reads it). */
+    void setStatus(RequestStatus s) {
+        STATUS.setRelease(this, s);
     }
 
     int prompt() {

@@ -32,7 +32,7 @@ class AdaptiveBatchingTest {
         b.reset(0);
         for (int i = 0; i < decodes; i++) {
             Req r = req(i, 100, 100);
-            b.addDecodes(new Req[] {r}, new long[] {r.id}, new int[] {r.tenantIndex}, new int[] {r.computed}, 0, 1);
+            b.addDecodes(new Req[] {r}, new long[] {r.id}, new int[] {r.tenantIndex}, new int[] {r.computed}, 0, 1, r.computed);
         }
         b.endDecodes();
         if (prefill > 0) {
