@@ -594,7 +594,7 @@ final class DefaultScheduler implements Scheduler {
             if (r.tenant.index >= knownTenants) {
                 syncTenants(); // the tenant was created after the table was read above
             }
-            if (r.cancelRequested.get()) {
+            if (r.cancelRequested()) {
                 releasePermit(r);
                 terminate(r, RequestStatus.CANCELLED, FinishReason.ABORT);
                 continue;

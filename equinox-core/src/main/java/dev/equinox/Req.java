@@ -3,7 +3,6 @@ package dev.equinox;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The scheduler's record of one request; it is also the caller's {@link RequestHandle}, so submission allocates
@@ -16,10 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Req implements RequestHandle {
     private static final VarHandle STATUS;
+    private static final VarHandle CANCEL;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(Req.class, "status", RequestStatus.class);
+            CANCEL = MethodHandles.lookup().findVarHandle(Req.class, "cancelRequested", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -33,7 +34,8 @@ final class Req implements RequestHandle {
     final int promptTokens;   // spec.promptTokens(), copied: admitting reads it without loading the spec
     final DefaultScheduler owner;
     final CompletableFuture<RequestResult> future = new CompletableFuture<>();
-    final AtomicBoolean cancelRequested = new AtomicBoolean();
+    /** 1 once a cancel was asked (any thread, CAS through CANCEL): a field, not an AtomicBoolean allocated per request. */
+    private volatile int cancelRequested;
 
     /** Read as a volatile (acquire); written with release stores (setStatus): a publication needs no store-load fence. */
     volatile RequestStatus status;
@@ -79,6 +81,11 @@ final class Req implements RequestHandle {
     /** Publishes a new status (release: the fields written before it are visible to whoever reads it). */
     void setStatus(RequestStatus s) {
         STATUS.setRelease(this, s);
+    }
+
+    /** Whether a cancel was asked. */
+    boolean cancelRequested() {
+        return cancelRequested != 0;
     }
 
     int prompt() {
@@ -152,7 +159,7 @@ final class Req implements RequestHandle {
 
     @Override
     public boolean cancel() {
-        if (status.isTerminal() || !cancelRequested.compareAndSet(false, true)) {
+        if (status.isTerminal() || !CANCEL.compareAndSet(this, 0, 1)) {
             return false;
         }
         owner.enqueueCancel(this);
@@ -160,7 +167,7 @@ final class Req implements RequestHandle {
     }
 
     RequestResult result(RequestStatus terminal) {
-        return new RequestResult(id, tenant.id, terminal, finishReason, spec.promptTokens(), generated, preemptions,
+        return new RequestResult(id, tenant.id, terminal, finishReason, promptTokens, generated, preemptions,
                 queuedAt, firstScheduledAt, firstTokenAt, finishedAt);
     }
 
