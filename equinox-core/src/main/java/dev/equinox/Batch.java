@@ -30,9 +30,19 @@ public final class Batch {
     long decodeContextTokens;
     boolean issued;
 
+    /**
+     * The entries' requests. A decode entry's is copied in only when asked for ({@link #copyDecodeRequests()}): the
+     * decodes are the scheduler's running requests, read from its running array ({@link #runningView}) by the
+     * runs; copying thousands of references every step cost G1 write barriers (the requests are often young
+     * objects) that the scheduler's own loops never needed. Until copied, the decode slots may still hold
+     * requests of an earlier step (at most the largest batch; overwritten by later copies).
+     */
     Req[] reqs = new Req[16];
     /** Entries of reqs that may hold a reference: up to the largest size since the last seal(). */
     private int filled;
+    /** The scheduler's running array when the decode entries were made (the runs index it). */
+    private Req[] runningView;
+    private boolean decodeRequestsCopied;
     private long[] ids = new long[16];
     /** Each entry's running index in the scheduler when the batch was formed (its completion reads by it). */
     private int[] slot = new int[16];
@@ -110,7 +120,7 @@ public final class Batch {
     /** The request of entry {@code i}. */
     public RequestHandle request(int i) {
         check(i);
-        return reqs[i];
+        return req(i);
     }
 
     /**
@@ -181,16 +191,16 @@ public final class Batch {
             throw new InvalidStepException("step " + stepId + " is not awaiting completion");
         }
         if (reported[i]) {
-            throw new InvalidStepException("request " + reqs[i].id + " reported twice in step " + stepId);
+            throw new InvalidStepException("request " + ids[i] + " reported twice in step " + stepId);
         }
         if (tokens < 0 || tokens > 1) {
-            throw new InvalidStepException("request " + reqs[i].id + ": tokens produced must be 0 or 1 per step, got " + tokens);
+            throw new InvalidStepException("request " + ids[i] + ": tokens produced must be 0 or 1 per step, got " + tokens);
         }
         if (reason == null) {
-            throw new InvalidStepException("request " + reqs[i].id + ": finish reason must not be null (use NONE)");
+            throw new InvalidStepException("request " + ids[i] + ": finish reason must not be null (use NONE)");
         }
         if (!producesToken(i) && (tokens != 0 || reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
-            throw new InvalidStepException("request " + reqs[i].id + ": entry " + i + " is a prefill chunk that does not end the "
+            throw new InvalidStepException("request " + ids[i] + ": entry " + i + " is a prefill chunk that does not end the "
                     + "prompt, so it can produce no token and cannot finish by " + (tokens != 0 ? "a token" : reason)
                     + " (only ABORT)");
         }
@@ -236,6 +246,8 @@ public final class Batch {
      */
     void reset(long step) {
         stepId = step;
+        runningView = null;
+        decodeRequestsCopied = false;
         size = 0;
         decodeCount = 0;
         runCount = 0;
@@ -253,10 +265,9 @@ public final class Batch {
      * fields every decode shares are written by {@link #endDecodes()}. {@code computedSum} is the sum of
      * {@code runComputed} over the run (the caller has just read it).
      */
-    void addDecodes(Req[] running, long[] runId, int[] runTenant, int[] runComputed, int from, int n, long computedSum) {
+    void addDecodes(long[] runId, int[] runTenant, int[] runComputed, int from, int n, long computedSum) {
         int d = size;
         ensureCapacity(d + n);
-        System.arraycopy(running, from, reqs, d, n);
         System.arraycopy(runId, from, ids, d, n);
         System.arraycopy(runTenant, from, tenant, d, n);
         System.arraycopy(runComputed, from, offset, d, n);
@@ -275,10 +286,16 @@ public final class Batch {
         runLength[runCount++] = n;
     }
 
-    /** Completes the decode entries added since the last reset: one token each, unreported. Before any prefill entry. */
-    void endDecodes() {
+    /**
+     * Completes the decode entries added since the last reset: one token each, unreported. Before any prefill entry.
+     * {@code running} is the scheduler's running array, which must not change at the decodes' indices until the
+     * requests are copied or the step is completed ({@link #copyDecodeRequests()}).
+     */
+    void endDecodes(Req[] running) {
         int n = size;
         decodeCount = n;
+        runningView = running;
+        decodeRequestsCopied = false;
         Arrays.fill(kind, 0, n, DECODE);
         Arrays.fill(length, 0, n, 1);
         Arrays.fill(produced, 0, n, 1);
@@ -347,6 +364,11 @@ public final class Batch {
         return REASONS[finish[i]];
     }
 
+    /** The finish reason of an ordinal as stored in {@link #finish}. */
+    static FinishReason reason(byte ordinal) {
+        return REASONS[ordinal];
+    }
+
     int slot(int i) {
         return slot[i];
     }
@@ -372,7 +394,20 @@ public final class Batch {
     }
 
     Req req(int i) {
+        if (i < decodeCount && !decodeRequestsCopied) {
+            copyDecodeRequests();
+        }
         return reqs[i];
+    }
+
+    /** Copies the decode entries' requests from the running array; the scheduler calls it before that array changes. */
+    void copyDecodeRequests() {
+        if (!decodeRequestsCopied) {
+            for (int k = 0; k < runCount; k++) {
+                System.arraycopy(runningView, runFirst[k], reqs, runEntry[k], runLength[k]);
+            }
+            decodeRequestsCopied = true;
+        }
     }
 
     boolean decodeAt(int i) {

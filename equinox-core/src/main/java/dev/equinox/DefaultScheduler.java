@@ -184,6 +184,9 @@ final class DefaultScheduler implements Scheduler {
     private int[] prefillIdx = new int[16];
     /** Sum of computed tokens over the run growDecodes last passed (the decode entries' context, less one each). */
     private long runContext;
+    /** The requests that finished in the step being completed, and how (taken before any leaves the running set). */
+    private Req[] finishing = new Req[16];
+    private byte[] finishingReason = new byte[16];
     int freeBlocks;
     private long seqCounter;
     private long admitCounter;
@@ -766,7 +769,7 @@ final class DefaultScheduler implements Scheduler {
                 from = to + 1;
             }
         }
-        batch.endDecodes();
+        batch.endDecodes(running);
         budget -= batch.decodeCount;
         // 3. prompts already in prefill, in admission order
         for (int i = 0; i < prefillingCount && budget > 0; i++) {
@@ -850,7 +853,7 @@ final class DefaultScheduler implements Scheduler {
     /** Decode entries for the running requests at indices {@code from .. to - 1} (none in prefill), whose computed tokens sum to {@code computedSum}. */
     private void addDecodes(int from, int to, long computedSum) {
         if (to > from) {
-            batch.addDecodes(running, runId, runTenant, runComputed, from, to - from, computedSum);
+            batch.addDecodes(runId, runTenant, runComputed, from, to - from, computedSum);
         }
     }
 
@@ -1081,7 +1084,7 @@ final class DefaultScheduler implements Scheduler {
             computedSum += runComputed[i];
         }
         addDecodes(0, runningCount, computedSum);
-        batch.endDecodes();
+        batch.endDecodes(running);
         if (runningCount > 0) {
             decodeStepsSinceJoin++;
         }
@@ -1207,11 +1210,27 @@ final class DefaultScheduler implements Scheduler {
         }
         policy.onStepCompleted(b, seconds, util);
         adaptive.observe(b, seconds, gpuUtilization);
-        for (int i = 0; i < n && finished > 0; i++) {
-            if (finish[i] != Batch.NONE) {
-                finished--;
-                FinishReason reason = b.finishAt(i);
-                Req r = b.reqs[i];
+        if (finished > 0 || listeners.length > 0) {
+            // the running set changes from here on: a decode entry's request is taken from the running array now
+            // (and copied into the batch for listeners, which may read it from the batch in onStep)
+            if (listeners.length > 0) {
+                b.copyDecodeRequests();
+            }
+            if (finishing.length < finished) {
+                finishing = new Req[Math.max(finished, finishing.length * 2)];
+                finishingReason = new byte[finishing.length];
+            }
+            int k = 0;
+            for (int i = 0; i < n && k < finished; i++) {
+                if (finish[i] != Batch.NONE) {
+                    finishing[k] = i < b.decodeCount ? running[b.slot(i)] : b.reqs[i];
+                    finishingReason[k++] = finish[i];
+                }
+            }
+            for (int q = 0; q < finished; q++) {
+                Req r = finishing[q];
+                finishing[q] = null;
+                FinishReason reason = Batch.reason(finishingReason[q]);
                 removeRunning(r);
                 policy.onFinished(r);
                 if (reason != FinishReason.ABORT) {
@@ -1235,7 +1254,7 @@ final class DefaultScheduler implements Scheduler {
     /** A decode entry whose request produced its first token (the prefill's was reported as none) or hit its cap. */
     private void decodeEdge(Batch b, int entry, boolean atCap, long now) {
         if (b.produced[entry] > 0 && runGenerated[b.slot(entry)] == 1) {
-            firstToken(b.reqs[entry], now);
+            firstToken(running[b.slot(entry)], now);
         }
         if (atCap && b.finish[entry] == Batch.NONE) {
             b.finish[entry] = LENGTH;
@@ -1258,6 +1277,7 @@ final class DefaultScheduler implements Scheduler {
         try {
             checkOut(b);
             LOG.warn("step {} failed; re-queueing its {} requests", b.stepId, b.size, cause);
+            b.copyDecodeRequests(); // before the running set changes
             for (int i = 0; i < b.size; i++) {
                 Req r = b.reqs[i];
                 if (r.runIndex >= 0) {

@@ -30,11 +30,19 @@ class AdaptiveBatchingTest {
     private static Batch step(int decodes, int prefill) {
         Batch b = new Batch();
         b.reset(0);
+        Req[] running = new Req[decodes];
+        long[] ids = new long[decodes];
+        int[] tenants = new int[decodes];
+        int[] computed = new int[decodes];
+        long sum = 0;
         for (int i = 0; i < decodes; i++) {
-            Req r = req(i, 100, 100);
-            b.addDecodes(new Req[] {r}, new long[] {r.id}, new int[] {r.tenantIndex}, new int[] {r.computed}, 0, 1, r.computed);
+            running[i] = req(i, 100, 100);
+            ids[i] = i;
+            computed[i] = 100;
+            sum += 100;
         }
-        b.endDecodes();
+        b.addDecodes(ids, tenants, computed, 0, decodes, sum);
+        b.endDecodes(running);
         if (prefill > 0) {
             b.addPrefill(req(decodes, 0, 2 * prefill), 0, prefill);
         }

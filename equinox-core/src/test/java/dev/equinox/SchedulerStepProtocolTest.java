@@ -182,4 +182,46 @@ class SchedulerStepProtocolTest {
         assertEquals(1, h.generatedTokens());
         assertEquals(1, s.stats().generationTokens());
     }
+
+    /**
+     * A batch's decode entries name the scheduler's running requests by running index and copy the request
+     * references only when asked; requests leave the running set during completion (finishes swap others into their
+     * places), so a listener reading the batch in onStep, and the engine before completing, must still get each
+     * entry's own request.
+     */
+    @Test
+    void batchRequests_matchTheirIds_beforeCompletionAndInListenersAfterFinishes() {
+        long[] now = new long[1];
+        Scheduler s = Equinox.builder().ticker(() -> now[0]).chunkSize(8).tokenBudget(64).maxRunning(16).build();
+        int[] checked = new int[1];
+        s.addListener(new RequestListener() {
+            @Override
+            public void onStep(Batch b, long durationNanos, double gpuUtilization) {
+                for (int i = 0; i < b.size(); i++) {
+                    assertEquals(b.requestId(i), b.request(i).id(), "entry " + i + " of step " + b.stepId() + " in onStep");
+                    checked[0]++;
+                }
+            }
+        });
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 60; i++) {
+            s.submit(RequestSpec.of("t" + (i % 4), 4 + rnd.nextInt(12), 50)).orElseThrow();
+        }
+        for (int step = 0; step < 5_000 && s.stats().finished() < 60; step++) {
+            Batch b = s.nextBatch();
+            for (int i = 0; i < b.size(); i++) {
+                if (step % 2 == 0 && i % 2 == 0) { // every other step, entries looked up before completion (scattered)
+                    int k = (i * 7) % b.size();
+                    assertEquals(b.requestId(k), b.request(k).id(), "entry " + k + " before completion");
+                }
+                if (b.producesToken(i) && rnd.nextInt(15) == 0) {
+                    b.report(i, 1, FinishReason.STOP);
+                }
+            }
+            now[0] += 1_000_000;
+            s.complete(b, 1_000_000, Double.NaN);
+        }
+        assertEquals(60, s.stats().finished());
+        assertTrue(checked[0] > 300, "the listener checked " + checked[0] + " entries");
+    }
 }

@@ -169,7 +169,7 @@ final class TestEngine {
         // decodes are never stalled: every request decoding after the last step decodes now, unless preempted
         Set<Req> inBatch = new HashSet<>();
         for (int i = 0; i < b.size(); i++) {
-            Req r = b.reqs[i];
+            Req r = b.req(i);
             assertTrue(inBatch.add(r), "request " + r.id + " appears twice in step " + b.stepId());
             assertEquals(RequestStatus.RUNNING, r.status(), "request " + r.id + " in step " + b.stepId());
             assertEquals(i >= b.decodeCount(), b.isPrefill(i), "decode entries come first, then prefill chunks");
