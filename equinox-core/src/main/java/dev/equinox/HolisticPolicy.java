@@ -282,15 +282,41 @@ final class HolisticPolicy extends BasePolicy {
         int[] slot = b.slotArray();
         int[] tenant = b.tenantArray();
         double scale = gpu / total;
-        for (int i = 0; i < n; i++) {
+        // decodes by runs of running indices (entry e is running index j): the common case, nothing beyond the
+        // prediction and prepaid GPU-seconds left, reads four dense arrays and branches once
+        for (int run = 0; run < b.runCount; run++) {
+            int first = b.runFirst[run];
+            int end = first + b.runLength[run];
+            for (int j = first, e = b.runEntry[run]; j < end; j++, e++) {
+                int g = generated[j];
+                if (g > charged[j]) { // tokens beyond the prediction, as they come
+                    int t = tenant[e];
+                    chargeUser(t, weight[t], wq * (g - charged[j]));
+                    charged[j] = g;
+                }
+                if (total <= 0) {
+                    continue;
+                }
+                double x = costs[e] * scale;
+                double left = prepaid[j];
+                if (left >= x) {
+                    prepaid[j] = left - x;
+                } else {
+                    int t = tenant[e];
+                    chargeResource(t, weight[t], x - left);
+                    prepaid[j] = 0;
+                }
+            }
+        }
+        for (int i = decodes; i < n; i++) {
             int j = slot[i];
             int t = tenant[i];
             int g = generated[j];
-            if (g > charged[j]) { // tokens beyond the prediction, as they come
+            if (g > charged[j]) {
                 chargeUser(t, weight[t], wq * (g - charged[j]));
                 charged[j] = g;
             }
-            if (total <= 0 || (i >= decodes && b.req(i).requeues > 0)) {
+            if (total <= 0 || b.req(i).requeues > 0) {
                 continue; // recomputation (after a preemption or a failed step) is charged to nobody
             }
             double x = costs[i] * scale;
