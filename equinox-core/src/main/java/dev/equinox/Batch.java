@@ -395,9 +395,18 @@ public final class Batch {
 
     Req req(int i) {
         if (i < decodeCount && !decodeRequestsCopied) {
+            if (runningView == null) {
+                throw new IllegalStateException("step " + stepId + " is over: an entry's request is available only until "
+                        + "the step is completed or failed");
+            }
             copyDecodeRequests();
         }
         return reqs[i];
+    }
+
+    /** The step was completed: the running array changes from now on, so uncopied decode requests are gone. */
+    void completed() {
+        runningView = null;
     }
 
     /** Copies the decode entries' requests from the running array; the scheduler calls it before that array changes. */

@@ -514,8 +514,9 @@ final class DefaultScheduler implements Scheduler {
         runningCount = 0;
         endRunningChange();
         for (int i = 0; i < n; i++) {
-            failClosed(running[i]); // outside the change: its listeners may read the live count
-            running[i] = null;
+            // outside the change: its listeners may read the live count. The slot is not cleared: the batch that may
+            // still be out (the engine thread running it) reads its decode entries' requests from this array
+            failClosed(running[i]);
         }
         Arrays.fill(prefilling, 0, prefillingCount, null);
         prefillingCount = 0;
@@ -1251,6 +1252,7 @@ final class DefaultScheduler implements Scheduler {
         for (RequestListener l : listeners) {
             l.onStep(b, durationNanos, gpuUtilization);
         }
+        b.completed();
     }
 
     /** A decode entry whose request produced its first token (the prefill's was reported as none) or hit its cap. */

@@ -71,6 +71,11 @@ class SchedulerCloseTest {
         assertEquals(0, st.running());
         assertEquals(0, st.kvBlocksUsed());
         assertEquals(st.submitted(), st.finished() + st.cancelled() + st.failed());
+        // the engine, still running the batch that was out, can read its entries' requests (now failed)
+        for (int i = 0; i < out.size(); i++) {
+            assertEquals(out.requestId(i), out.request(i).id(), "entry " + i + " of the batch that was out");
+            assertEquals(RequestStatus.FAILED, out.request(i).status());
+        }
         long stepsAtClose = st.steps();
         // the engine comes back with the batch it ran: ignored, and nothing runs any more
         s.complete(out, 1_000, Double.NaN);

@@ -224,4 +224,20 @@ class SchedulerStepProtocolTest {
         assertEquals(60, s.stats().finished());
         assertTrue(checked[0] > 300, "the listener checked " + checked[0] + " entries");
     }
+
+    @Test
+    void batchRequest_afterCompletion_isAClearErrorNotAnotherRequest() {
+        long[] now = new long[1];
+        Scheduler s = Equinox.builder().ticker(() -> now[0]).chunkSize(8).tokenBudget(64).maxRunning(8).build();
+        for (int i = 0; i < 6; i++) {
+            s.submit(RequestSpec.of("t" + i, 4, 20)).orElseThrow();
+        }
+        s.complete(s.nextBatch(), 1, Double.NaN); // prefills
+        Batch b = s.nextBatch();
+        assertTrue(b.decodeCount() > 0);
+        b.report(0, 1, FinishReason.STOP); // a finish reshuffles the running set during completion
+        s.complete(b, 1, Double.NaN);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.request(1));
+        assertTrue(e.getMessage().contains("is over"), e.getMessage());
+    }
 }
