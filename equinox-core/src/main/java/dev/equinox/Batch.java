@@ -5,7 +5,9 @@ import java.util.Arrays;
 /**
  * One engine step, as {@link Scheduler#nextBatch()} hands it out: decode entries first (every running request
  * past its prefill takes one token), then prefill chunks. The same instance is reused for every step (the
- * scheduler allocates nothing per step), so it is valid only until the step is completed or failed.
+ * scheduler allocates nothing per step), so it is valid only until the step is completed or failed: after that,
+ * {@link #request(int)} of a decode entry throws {@link IllegalStateException} (the request is read from the
+ * scheduler's running set, which the completion changes), and the other accessors describe a finished step.
  *
  * <p>The engine runs the entries, optionally records per entry what happened ({@link #report}), then calls
  * {@link Scheduler#complete}. Entries it does not report take the defaults: a decode entry, or the last chunk of
@@ -117,7 +119,13 @@ public final class Batch {
         return decodeCount + prefillTokens;
     }
 
-    /** The request of entry {@code i}. */
+    /**
+     * The request of entry {@code i}, until the step is completed or failed ({@link RequestListener#onStep} still
+     * sees it). Prefer {@link #requestId(int)} and {@link #tenantIndex(int)} in per-entry loops: they read the
+     * batch's own arrays.
+     *
+     * @throws IllegalStateException if the step was completed and the entry is a decode
+     */
     public RequestHandle request(int i) {
         check(i);
         return req(i);
