@@ -118,10 +118,23 @@ final class VtcPolicy extends BasePolicy {
         int n = b.size();
         int decodes = b.decodeCount();
         int[] tenant = b.tenantArray();
+        boolean anyFinished = b.finishedCount > 0;
         if (!predicted) {
-            for (int i = 0; i < decodes; i++) { // every decode is charged (rises: the heap is not told, see charge)
-                int t = tenant[i];
-                c[t] += wq * invWeight[t];
+            // every decode is charged, and once more when a request of the step finished (the second rule below):
+            // one pass, the same additions per tenant (all of one tenant's charges in a step are the same amount,
+            // so their order does not change the sum). Rises: the heap is not told, see charge.
+            if (anyFinished) {
+                for (int i = 0; i < decodes; i++) {
+                    int t = tenant[i];
+                    double x = wq * invWeight[t];
+                    c[t] += x;
+                    c[t] += x;
+                }
+            } else {
+                for (int i = 0; i < decodes; i++) {
+                    int t = tenant[i];
+                    c[t] += wq * invWeight[t];
+                }
             }
         }
         for (int i = predicted ? 0 : decodes; i < n; i++) {
@@ -136,8 +149,8 @@ final class VtcPolicy extends BasePolicy {
                 charge(t, wq * invWeight[t]);
             }
         }
-        if (b.finishedCount > 0) {
-            for (int i = 0; i < n; i++) {
+        if (anyFinished) {
+            for (int i = predicted ? 0 : decodes; i < n; i++) { // decodes of the plain variant: charged above
                 int j = b.slot(i);
                 if (b.producesToken(i) && (!predicted || generated[j] > prediction[j])) {
                     int t = tenant[i];
