@@ -811,6 +811,15 @@ final class DefaultScheduler implements Scheduler {
             prefillIdx = new int[Math.max(m, prefillIdx.length * 2)];
         }
         int[] idx = prefillIdx;
+        if (m > 32) { // many in prefill (long chunked prompts): one pass over the running set, sorted as it goes
+            int k = 0;
+            for (int i = 0; i < runningCount; i++) {
+                if (runComputed[i] < runTarget[i]) {
+                    idx[k++] = i;
+                }
+            }
+            return k;
+        }
         for (int k = 0; k < m; k++) { // insertion sort: a few entries
             int v = prefilling[k].runIndex;
             int q = k;
