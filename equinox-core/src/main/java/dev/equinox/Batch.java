@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * One engine step, as {@link Scheduler#nextBatch()} hands it out: decode entries first (every running request
  * past its prefill takes one token), then prefill chunks. The same instance is reused for every step (the
- * scheduler allocates nothing per step), so it is valid only until the step is completed or failed: after that,
- * {@link #request(int)} of a decode entry throws {@link IllegalStateException} (the request is read from the
- * scheduler's running set, which the completion changes), and the other accessors describe a finished step.
+ * scheduler allocates nothing per step), so it is valid only until the step is completed or failed: after a
+ * completion, {@link #request(int)} of a decode entry throws {@link IllegalStateException} (the request is read
+ * from the scheduler's running set, which the completion changes), and the other accessors describe a finished
+ * step.
  *
  * <p>The engine runs the entries, optionally records per entry what happened ({@link #report}), then calls
  * {@link Scheduler#complete}. Entries it does not report take the defaults: a decode entry, or the last chunk of
@@ -120,8 +121,8 @@ public final class Batch {
     }
 
     /**
-     * The request of entry {@code i}, until the step is completed or failed ({@link RequestListener#onStep} still
-     * sees it). Prefer {@link #requestId(int)} and {@link #tenantIndex(int)} in per-entry loops: they read the
+     * The request of entry {@code i}, until the step is completed ({@link RequestListener#onStep} still sees it) or
+     * the next step is formed. Prefer {@link #requestId(int)} and {@link #tenantIndex(int)} in per-entry loops: they read the
      * batch's own arrays.
      *
      * @throws IllegalStateException if the step was completed and the entry is a decode
@@ -249,8 +250,8 @@ public final class Batch {
     // ---- package-private building (engine thread) ----
 
     /**
-     * Starts the next step. The request references of the last one are not cleared here (the decodes that follow
-     * are copied over most of them): {@link #seal()} clears what the new step did not overwrite.
+     * Starts the next step. The request references of the last one are not cleared here: {@link #seal()} clears
+     * those beyond the new step's entries.
      */
     void reset(long step) {
         stepId = step;
@@ -338,7 +339,10 @@ public final class Batch {
         runCount = 0;
     }
 
-    /** Ends forming: clears the request references beyond this step's entries, so the batch holds no finished request. */
+    /**
+     * Ends forming: clears the request references beyond this step's entries (the decode entries' slots keep what
+     * an earlier copy left until the next copy; see {@link #reqs}).
+     */
     void seal() {
         if (filled > size) {
             Arrays.fill(reqs, size, filled, null);
@@ -412,9 +416,13 @@ public final class Batch {
         return reqs[i];
     }
 
-    /** The step was completed: the running array changes from now on, so uncopied decode requests are gone. */
+    /**
+     * The step was completed: the running array changes from now on, so a decode entry's request is no longer
+     * available (whether or not it was copied: the batch behaves the same whoever asked before).
+     */
     void completed() {
         runningView = null;
+        decodeRequestsCopied = false;
     }
 
     /** Copies the decode entries' requests from the running array; the scheduler calls it before that array changes. */

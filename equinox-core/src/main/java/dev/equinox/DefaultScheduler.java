@@ -1299,7 +1299,7 @@ final class DefaultScheduler implements Scheduler {
             }
             failedStepCount++;
             batchOut = false;
-            b.issued = false;
+            b.issued = false; // its requests were copied into it above: it still names them
         } finally {
             exit();
         }
