@@ -36,8 +36,8 @@ public final class Batch {
     /**
      * The entries' requests. A decode entry's is copied in only when asked for ({@link #copyDecodeRequests()}): the
      * decodes are the scheduler's running requests, read from its running array ({@link #runningView}) by the
-     * runs; copying thousands of references every step cost G1 write barriers (the requests are often young
-     * objects) that the scheduler's own loops never needed. Until copied, the decode slots may still hold
+     * runs; copying thousands of references every step cost G1 write barriers (docs/performance.md) that the
+     * scheduler's own loops never needed. Until copied, the decode slots may still hold
      * requests of an earlier step (at most the largest batch; overwritten by later copies).
      */
     Req[] reqs = new Req[16];
@@ -271,7 +271,7 @@ public final class Batch {
      * Decode entries for the running requests {@code from .. from + n - 1} of the scheduler's running arrays (a run
      * of consecutive running indices, none in prefill), copied in bulk: one array copy per field, so a step at
      * thousands running pays one GC write barrier per run for the request references, not one per entry. The
-     * fields every decode shares are written by {@link #endDecodes()}. {@code computedSum} is the sum of
+     * fields every decode shares are written by {@link #endDecodes(Req[])}. {@code computedSum} is the sum of
      * {@code runComputed} over the run (the caller has just read it).
      */
     void addDecodes(long[] runId, int[] runTenant, int[] runComputed, int from, int n, long computedSum) {
@@ -328,7 +328,7 @@ public final class Batch {
         prefillAttendedPairs += (long) tokens * (from + tokens);
     }
 
-    /** Drops the decode entries added so far (before {@link #endDecodes()}): the scheduler re-forms them after a preemption. */
+    /** Drops the decode entries added so far (before {@link #endDecodes(Req[])}): the scheduler re-forms them after a preemption. */
     void dropDecodes() {
         if (decodeCount != 0) {
             throw new IllegalStateException("decode entries can be dropped only before endDecodes()");
@@ -371,11 +371,6 @@ public final class Batch {
         }
     }
 
-    /** Entry i's finish reason (package-private, no bounds check: the scheduler's completion loop). */
-    FinishReason finishAt(int i) {
-        return REASONS[finish[i]];
-    }
-
     /** The finish reason of an ordinal as stored in {@link #finish}. */
     static FinishReason reason(byte ordinal) {
         return REASONS[ordinal];
@@ -408,8 +403,8 @@ public final class Batch {
     Req req(int i) {
         if (i < decodeCount && !decodeRequestsCopied) {
             if (runningView == null) {
-                throw new IllegalStateException("step " + stepId + " is over: an entry's request is available only until "
-                        + "the step is completed or failed");
+                throw new IllegalStateException("step " + stepId + " is over: a decode entry's request is available only "
+                        + "until the step is completed");
             }
             copyDecodeRequests();
         }
@@ -433,9 +428,5 @@ public final class Batch {
             }
             decodeRequestsCopied = true;
         }
-    }
-
-    boolean decodeAt(int i) {
-        return kind[i] == DECODE;
     }
 }

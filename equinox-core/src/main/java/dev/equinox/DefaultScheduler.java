@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * lock ({@code runVersion}, odd while a request enters or leaves the running set, i.e. a few times per step), so a
  * swap never hands it another request's count; {@code LiveGeneratedCountTest} reads from two threads while the
  * running set churns. The batch's decode entries are runs of running indices: completion walks the runs over the
- * arrays, and the entries' request references are copied into the batch only when someone asks (a per-step copy of
- * thousands of references paid G1 write barriers, the admitted requests being young objects).</li>
+ * arrays, and the entries' request references are copied into the batch only when someone asks (the per-step copy of
+ * thousands of references paid G1 write barriers: Equinox's decode pass at 1k running took 11.9 us under G1 and 5.8
+ * under ParallelGC, docs/performance.md).</li>
  * <li><b>No allocation per step</b>: the {@link Batch} and all arrays are reused; counters are primitives.
  * {@code SchedulerAllocationTest} measures the thread's allocated bytes for FCFS, VTC and Equinox: 0 bytes over
  * 800 steps of decodes, chunked prefills, KV growth, preemptions and re-admissions; with requests finishing, 80
@@ -184,8 +185,6 @@ final class DefaultScheduler implements Scheduler {
     private Req[] prefilling = new Req[16];
     private int prefillingCount;
     private int[] prefillIdx = new int[16];
-    /** Sum of computed tokens over the run growDecodes last passed (the decode entries' context, less one each). */
-    private long runContext;
     /** The requests that finished in the step being completed, and how (taken before any leaves the running set). */
     private Req[] finishing = new Req[16];
     private byte[] finishingReason = new byte[16];
@@ -763,12 +762,13 @@ final class DefaultScheduler implements Scheduler {
             int from = 0;
             for (int p = 0; p <= m; p++) {
                 int to = p < m ? prefillIdx[p] : runningCount;
-                if (!growDecodes(from, to)) {
+                long computedSum = growDecodes(from, to);
+                if (computedSum < 0) {
                     batch.dropDecodes();
                     again = true;
                     break;
                 }
-                addDecodes(from, to, runContext);
+                addDecodes(from, to, computedSum);
                 from = to + 1;
             }
         }
@@ -835,9 +835,10 @@ final class DefaultScheduler implements Scheduler {
     /**
      * Gives each running decode at indices {@code from .. to - 1} the KV for one more token: a free block when it
      * crosses a block boundary, read and written in the running arrays. When none is free the policy's victim is
-     * preempted (ensureBlocks); returns false after any preemption, since it moves a request into the victim's slot.
+     * preempted (ensureBlocks). Returns the run's computed tokens summed (its decodes' context), or -1 after any
+     * preemption, since that moves a request into the victim's slot.
      */
-    private boolean growDecodes(int from, int to) {
+    private long growDecodes(int from, int to) {
         int[] computed = runComputed;
         int[] blocks = runBlocks;
         int bs = blockSize;
@@ -854,12 +855,11 @@ final class DefaultScheduler implements Scheduler {
                 long preemptionsBefore = preemptionCount;
                 ensureBlocks(running[i], c + 1);
                 if (preemptionCount != preemptionsBefore) {
-                    return false;
+                    return -1;
                 }
             }
         }
-        runContext = context;
-        return true;
+        return context;
     }
 
     /** Decode entries for the running requests at indices {@code from .. to - 1} (none in prefill), whose computed tokens sum to {@code computedSum}. */
@@ -1207,11 +1207,17 @@ final class DefaultScheduler implements Scheduler {
                 b.finish[i] = LENGTH;
             }
         }
+        // the requests that finished, taken now: a decode entry's request from the running array, before any leaves it
         int finished = 0;
         byte[] finish = b.finish;
         for (int i = 0; i < n; i++) {
             if (finish[i] != Batch.NONE) {
-                finished++;
+                if (finished == finishing.length) {
+                    finishing = Arrays.copyOf(finishing, finished * 2);
+                    finishingReason = Arrays.copyOf(finishingReason, finished * 2);
+                }
+                finishing[finished] = i < b.decodeCount ? running[b.slot(i)] : b.reqs[i];
+                finishingReason[finished++] = finish[i];
             }
         }
         b.finishedCount = finished;
@@ -1222,38 +1228,23 @@ final class DefaultScheduler implements Scheduler {
         }
         policy.onStepCompleted(b, seconds, util);
         adaptive.observe(b, seconds, gpuUtilization);
-        if (finished > 0 || listeners.length > 0) {
-            // the running set changes from here on: a decode entry's request is taken from the running array now
-            // (and copied into the batch for listeners, which may read it from the batch in onStep)
-            if (listeners.length > 0) {
-                b.copyDecodeRequests();
-            }
-            if (finishing.length < finished) {
-                finishing = new Req[Math.max(finished, finishing.length * 2)];
-                finishingReason = new byte[finishing.length];
-            }
-            int k = 0;
-            for (int i = 0; i < n && k < finished; i++) {
-                if (finish[i] != Batch.NONE) {
-                    finishing[k] = i < b.decodeCount ? running[b.slot(i)] : b.reqs[i];
-                    finishingReason[k++] = finish[i];
+        if (listeners.length > 0) {
+            b.copyDecodeRequests(); // before the running set changes: listeners may read the batch in onStep
+        }
+        for (int q = 0; q < finished; q++) {
+            Req r = finishing[q];
+            finishing[q] = null;
+            FinishReason reason = Batch.reason(finishingReason[q]);
+            removeRunning(r);
+            policy.onFinished(r);
+            if (reason != FinishReason.ABORT) {
+                try {
+                    predictor.observe(r.spec, r.generated);
+                } catch (RuntimeException e) {
+                    LOG.debug("predictor {} failed to observe request {}", predictor.name(), r.id, e);
                 }
             }
-            for (int q = 0; q < finished; q++) {
-                Req r = finishing[q];
-                finishing[q] = null;
-                FinishReason reason = Batch.reason(finishingReason[q]);
-                removeRunning(r);
-                policy.onFinished(r);
-                if (reason != FinishReason.ABORT) {
-                    try {
-                        predictor.observe(r.spec, r.generated);
-                    } catch (RuntimeException e) {
-                        LOG.debug("predictor {} failed to observe request {}", predictor.name(), r.id, e);
-                    }
-                }
-                terminate(r, reason == FinishReason.ABORT ? RequestStatus.CANCELLED : RequestStatus.FINISHED, reason);
-            }
+            terminate(r, reason == FinishReason.ABORT ? RequestStatus.CANCELLED : RequestStatus.FINISHED, reason);
         }
         stepCount++;
         batchOut = false;

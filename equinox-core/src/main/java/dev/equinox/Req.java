@@ -104,7 +104,7 @@ final class Req implements RequestHandle {
 
     @Override
     public int tenantIndex() {
-        return tenant.index;
+        return tenantIndex;
     }
 
     @Override

@@ -123,17 +123,12 @@ final class VtcPolicy extends BasePolicy {
             // every decode is charged, and once more when a request of the step finished (the second rule below):
             // one pass, the same additions per tenant (all of one tenant's charges in a step are the same amount,
             // so their order does not change the sum). Rises: the heap is not told, see charge.
-            if (anyFinished) {
-                for (int i = 0; i < decodes; i++) {
-                    int t = tenant[i];
-                    double x = wq * invWeight[t];
+            for (int i = 0; i < decodes; i++) {
+                int t = tenant[i];
+                double x = wq * invWeight[t];
+                c[t] += x;
+                if (anyFinished) {
                     c[t] += x;
-                    c[t] += x;
-                }
-            } else {
-                for (int i = 0; i < decodes; i++) {
-                    int t = tenant[i];
-                    c[t] += wq * invWeight[t];
                 }
             }
         }
