@@ -27,6 +27,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Cost of one engine step on the scheduler's side: {@code nextBatch()} plus {@code complete()}, in steady state.
@@ -83,8 +85,13 @@ public class NextBatchBenchmark {
 
     private Scheduler scheduler;
     private RequestSpec[] specs;
-    /** The engine's state: output tokens each live request has left to produce, by request id (ids are dense). */
-    private final int[] left = new int[SPECS];
+    /**
+     * The engine's state: output tokens each live request has left to produce, by request id (ids are dense). A short
+     * per request (outputs are at most 512 tokens): the ids live at once span about 110k entries at the largest
+     * shape, 220 KB as shorts, which stays in this machine's 512 KB L2; as ints the lookups missed it, more so for
+     * the policies that interleave tenants (docs/performance.md, "The step's parts").
+     */
+    private final short[] left = new short[SPECS];
     private int nextSpec;
     private final long[] now = new long[1];
     private int running;
@@ -135,30 +142,41 @@ public class NextBatchBenchmark {
     private void submit() {
         RequestSpec spec = specs[nextSpec];
         RequestHandle h = scheduler.submit(spec).orElseThrow();
-        left[(int) (h.id() & (SPECS - 1))] = spec.expectedOutputTokens();
+        left[(int) (h.id() & (SPECS - 1))] = (short) spec.expectedOutputTokens();
         nextSpec = (nextSpec + 1) & (SPECS - 1);
     }
 
     private int step() {
         Batch b = scheduler.nextBatch();
         int n = b.size();
+        int finished = reportStops(b, n);
+        now[0] += 10_000_000L;
+        if (n > 0) {
+            scheduler.complete(b, 10_000_000L, 0.9);
+        }
+        resubmit(finished);
+        return n;
+    }
+
+    /**
+     * The engine's side: it knows from its own state (here, output tokens left by request id) which sequences sampled
+     * their stop token, and reports only those. Returns how many finished.
+     */
+    private int reportStops(Batch b, int n) {
         int finished = 0;
         for (int i = 0; i < n; i++) {
-            // the engine's side: it knows from its own state (here, output tokens left by request id) which
-            // sequences sampled their stop token, and reports only those
             if (b.producesToken(i) && --left[(int) (b.requestId(i) & (SPECS - 1))] <= 0) {
                 b.report(i, 1, FinishReason.STOP);
                 finished++;
             }
         }
-        now[0] += 10_000_000L;
-        if (n > 0) {
-            scheduler.complete(b, 10_000_000L, 0.9);
-        }
+        return finished;
+    }
+
+    private void resubmit(int finished) {
         for (int k = 0; k < finished; k++) {
             submit();
         }
-        return n;
     }
 
     /** One steady-state step. */
@@ -168,6 +186,31 @@ public class NextBatchBenchmark {
         int n = step();
         counters.submitted += (nextSpec - before) & (SPECS - 1);
         counters.steps++;
+        return n;
+    }
+
+    /**
+     * The same step with its parts timed by {@link System#nanoTime()} (four reads, about 125 ns a step on this
+     * machine, included in the score): the scheduler's share, {@code nextBatch()} + {@code complete()}, which is what
+     * an engine thread waits for, apart from the engine's own reporting and the resubmissions (which a server makes
+     * on its request threads). The parts are printed by {@link PhaseCounters}.
+     */
+    @Benchmark
+    public int stepPhases(PhaseCounters c) {
+        int before = nextSpec;
+        long t0 = System.nanoTime();
+        Batch b = scheduler.nextBatch();
+        long t1 = System.nanoTime();
+        int n = b.size();
+        int finished = reportStops(b, n);
+        now[0] += 10_000_000L;
+        long t2 = System.nanoTime();
+        if (n > 0) {
+            scheduler.complete(b, 10_000_000L, 0.9);
+        }
+        long t3 = System.nanoTime();
+        resubmit(finished);
+        c.record(t1 - t0, t3 - t2, t2 - t1, System.nanoTime() - t3, (nextSpec - before) & (SPECS - 1));
         return n;
     }
 
@@ -184,6 +227,55 @@ public class NextBatchBenchmark {
             steps = 0;
         }
 
+    }
+
+    /**
+     * {@link #stepPhases}'s parts, printed after each iteration and as a mean over the measurement iterations at the
+     * end of the fork, in microseconds per step: {@code scheduler} is nextBatch + complete, {@code engine} the
+     * benchmark's stop-token reporting, {@code submit} the resubmissions ({@code submitted} requests per step).
+     * (Printed rather than JMH aux counters: those of type EVENTS are summed over iterations, not averaged.)
+     */
+    @State(Scope.Thread)
+    public static class PhaseCounters {
+        private final long[] iteration = new long[6];
+        private final long[] measured = new long[6];
+        private int measuredIterations;
+
+        void record(long form, long complete, long engine, long submit, int submitted) {
+            long[] it = iteration;
+            it[0]++;
+            it[1] += form;
+            it[2] += complete;
+            it[3] += engine;
+            it[4] += submit;
+            it[5] += submitted;
+        }
+
+        @TearDown(Level.Iteration)
+        public void endIteration(IterationParams params) {
+            System.out.println();
+            System.out.println("  phases " + format(iteration));
+            if (params.getType() == IterationType.MEASUREMENT) {
+                for (int k = 0; k < 6; k++) {
+                    measured[k] += iteration[k];
+                }
+                measuredIterations++;
+            }
+            java.util.Arrays.fill(iteration, 0);
+        }
+
+        @TearDown(Level.Trial)
+        public void endTrial() {
+            System.out.println();
+            System.out.println("  phases, mean of " + measuredIterations + " measurement iterations: " + format(measured));
+        }
+
+        private static String format(long[] v) {
+            double steps = Math.max(1, v[0]);
+            return String.format(java.util.Locale.ROOT, "scheduler %.1f us/step (nextBatch %.1f + complete %.1f), "
+                    + "engine %.1f, submit %.1f (%.2f requests)", (v[1] + v[2]) / 1e3 / steps, v[1] / 1e3 / steps,
+                    v[2] / 1e3 / steps, v[3] / 1e3 / steps, v[4] / 1e3 / steps, v[5] / steps);
+        }
     }
 
     @TearDown(Level.Trial)
