@@ -27,13 +27,20 @@ import java.util.function.IntToDoubleFunction;
  * {@link #update(int, double)} at once. Results are those of an eagerly repaired heap: the same minimum with the same
  * tie-breaks, the same set within a bound.
  *
+ * <p><b>Keys by slot</b>: the keys the heap orders by are kept in arrays indexed by heap slot and move with their
+ * tenant, so a sift or a pruned walk reads a node's two children's keys from one cache line instead of two scattered
+ * loads by tenant (at 10k tenants, each level of a sift was a miss; docs/performance.md, "Keys by heap slot"). The
+ * keys of a tenant out of the heap are kept by tenant, for when it returns.
+ *
  * <p>Engine thread only. Arrays grow by doubling; nothing is allocated once they have reached the tenant count.
  */
 final class TenantHeap {
     private int[] heap = new int[16]; // heap slot -> tenant
+    private double[] keyAt = new double[16]; // heap slot -> primary key (a lower bound of the live key, if live)
+    private long[] tieAt = new long[16]; // heap slot -> secondary key
     private int[] pos = filled(16); // tenant -> heap slot, -1 when absent
-    private double[] primary = new double[16]; // by tenant
-    private long[] secondary = new long[16]; // by tenant
+    private double[] primary = new double[16]; // by tenant: the keys of a tenant out of the heap (key, update)
+    private long[] secondary = new long[16]; // by tenant, likewise
     private int size;
     private int[] stack = new int[16]; // scratch of collect()
     private int[] stale = new int[16]; // scratch of collect(): visited tenants to repair after the walk
@@ -84,12 +91,11 @@ final class TenantHeap {
             return;
         }
         while (size > 0) {
-            int t = heap[0];
-            double k = live.applyAsDouble(t);
-            if (k <= primary[t]) {
+            double k = live.applyAsDouble(heap[0]);
+            if (k <= keyAt[0]) {
                 return;
             }
-            primary[t] = k;
+            keyAt[0] = k;
             siftDown(0);
         }
     }
@@ -103,15 +109,19 @@ final class TenantHeap {
     /** The least tenant's primary key, or +infinity when empty. */
     double minKey() {
         settleRoot();
-        return size == 0 ? Double.POSITIVE_INFINITY : primary[heap[0]];
+        return size == 0 ? Double.POSITIVE_INFINITY : keyAt[0];
     }
 
     /** The primary key of {@code t} (whether or not it is in the heap): the live key for a heap over live keys. */
     double key(int t) {
-        if (t >= primary.length) {
+        if (t >= pos.length) {
             return 0;
         }
-        return live != null ? live.applyAsDouble(t) : primary[t];
+        if (live != null) {
+            return live.applyAsDouble(t);
+        }
+        int i = pos[t];
+        return i >= 0 ? keyAt[i] : primary[t];
     }
 
     /** Adds {@code t}, absent, with its keys. */
@@ -121,45 +131,64 @@ final class TenantHeap {
             throw new IllegalStateException("tenant " + t + " is already in the heap");
         }
         if (size == heap.length) {
-            heap = Arrays.copyOf(heap, size * 2);
+            int n = size * 2;
+            heap = Arrays.copyOf(heap, n);
+            keyAt = Arrays.copyOf(keyAt, n);
+            tieAt = Arrays.copyOf(tieAt, n);
         }
-        primary[t] = key;
-        secondary[t] = tieBreak;
-        heap[size] = t;
-        pos[t] = size;
-        siftUp(size++);
+        int i = size++;
+        heap[i] = t;
+        keyAt[i] = key;
+        tieAt[i] = tieBreak;
+        pos[t] = i;
+        siftUp(i);
     }
 
-    /** Removes {@code t}; nothing if absent. */
+    /** Removes {@code t}; nothing if absent. Its keys are kept for {@link #key(int)}. */
     void remove(int t) {
         if (!contains(t)) {
             return;
         }
         int i = pos[t];
+        primary[t] = keyAt[i];
+        secondary[t] = tieAt[i];
         pos[t] = -1;
-        int last = heap[--size];
-        if (i == size) {
+        int last = --size;
+        if (i == last) {
             return;
         }
-        heap[i] = last;
-        pos[last] = i;
+        int lt = heap[last];
+        heap[i] = lt;
+        keyAt[i] = keyAt[last];
+        tieAt[i] = tieAt[last];
+        pos[lt] = i;
         siftDown(siftUp(i));
     }
 
-    /** Sets {@code t}'s keys and restores the order if it is in the heap. */
+    /** Sets {@code t}'s keys and restores the order if it is in the heap (else keeps them for its return). */
     void update(int t, double key, long tieBreak) {
         ensureTenant(t);
-        primary[t] = key;
-        secondary[t] = tieBreak;
         int i = pos[t];
         if (i >= 0) {
+            keyAt[i] = key;
+            tieAt[i] = tieBreak;
             siftDown(siftUp(i));
+        } else {
+            primary[t] = key;
+            secondary[t] = tieBreak;
         }
     }
 
     /** Sets {@code t}'s primary key (the secondary stays) and restores the order if it is in the heap. */
     void update(int t, double key) {
-        update(t, key, t < secondary.length ? secondary[t] : 0);
+        long tie;
+        if (t >= pos.length) {
+            tie = 0;
+        } else {
+            int i = pos[t];
+            tie = i >= 0 ? tieAt[i] : secondary[t];
+        }
+        update(t, key, tie);
     }
 
     /**
@@ -170,7 +199,7 @@ final class TenantHeap {
      */
     int collect(double limit, int[] out) {
         settleRoot();
-        if (size == 0 || primary[heap[0]] > limit || out.length == 0) {
+        if (size == 0 || keyAt[0] > limit || out.length == 0) {
             return 0;
         }
         // heap keys are lower bounds: the walk prunes by them and reports by the live key; a tenant it had to visit
@@ -193,7 +222,7 @@ final class TenantHeap {
             int c = 2 * i + 1;
             // push the right child first so the left subtree is walked first
             for (int k = c + 1; k >= c; k--) {
-                if (k < size && primary[heap[k]] <= limit) {
+                if (k < size && keyAt[k] <= limit) {
                     if (sp == stack.length) {
                         stack = Arrays.copyOf(stack, sp * 2);
                     }
@@ -203,20 +232,18 @@ final class TenantHeap {
         }
         for (int k = 0; k < ns; k++) {
             int t = stale[k];
-            primary[t] = live.applyAsDouble(t);
-            siftDown(pos[t]);
+            int i = pos[t];
+            keyAt[i] = live.applyAsDouble(t);
+            siftDown(i);
         }
         return n;
     }
 
-    private boolean less(int a, int b) {
-        double ka = primary[a];
-        double kb = primary[b];
+    /** Whether (key, tie, tenant) a orders before b. */
+    private static boolean less(double ka, long sa, int a, double kb, long sb, int b) {
         if (ka != kb) {
             return ka < kb;
         }
-        long sa = secondary[a];
-        long sb = secondary[b];
         if (sa != sb) {
             return sa < sb;
         }
@@ -225,40 +252,51 @@ final class TenantHeap {
 
     private int siftUp(int i) {
         int t = heap[i];
+        double k = keyAt[i];
+        long s = tieAt[i];
         while (i > 0) {
             int p = (i - 1) >>> 1;
             int pt = heap[p];
-            if (!less(t, pt)) {
+            if (!less(k, s, t, keyAt[p], tieAt[p], pt)) {
                 break;
             }
             heap[i] = pt;
+            keyAt[i] = keyAt[p];
+            tieAt[i] = tieAt[p];
             pos[pt] = i;
             i = p;
         }
         heap[i] = t;
+        keyAt[i] = k;
+        tieAt[i] = s;
         pos[t] = i;
         return i;
     }
 
     private void siftDown(int i) {
         int t = heap[i];
+        double k = keyAt[i];
+        long s = tieAt[i];
         int half = size >>> 1;
         while (i < half) {
             int c = 2 * i + 1;
-            int ct = heap[c];
             int r = c + 1;
-            if (r < size && less(heap[r], ct)) {
+            if (r < size && less(keyAt[r], tieAt[r], heap[r], keyAt[c], tieAt[c], heap[c])) {
                 c = r;
-                ct = heap[r];
             }
-            if (!less(ct, t)) {
+            int ct = heap[c];
+            if (!less(keyAt[c], tieAt[c], ct, k, s, t)) {
                 break;
             }
             heap[i] = ct;
+            keyAt[i] = keyAt[c];
+            tieAt[i] = tieAt[c];
             pos[ct] = i;
             i = c;
         }
         heap[i] = t;
+        keyAt[i] = k;
+        tieAt[i] = s;
         pos[t] = i;
     }
 }
