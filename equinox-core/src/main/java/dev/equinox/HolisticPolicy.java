@@ -76,6 +76,8 @@ final class HolisticPolicy extends BasePolicy {
     private final int[] candidates = new int[MAX_CANDIDATES];
     /** Modelled cost of each entry of the step being charged (reused; grows with the largest batch). */
     private double[] entryCosts = new double[64];
+    /** Decode entries of the step being charged that are due a charge (reused; grows with the largest batch). */
+    private int[] dueEntries = new int[64];
     /** Largest single-request UFC charge (weighted tokens) seen: the UFC's unit in HF. */
     private double maxUserCharge;
     /** Largest single-request RFC charge (GPU-seconds) seen: the RFC's unit in HF. */
@@ -282,30 +284,53 @@ final class HolisticPolicy extends BasePolicy {
         int[] slot = b.slotArray();
         int[] tenant = b.tenantArray();
         double scale = gpu / total;
-        // decodes by runs of running indices (entry e is running index j): the common case, nothing beyond the
-        // prediction and prepaid GPU-seconds left, reads four dense arrays and branches once
+        // decodes by runs of running indices (entry e is running index j). The common case, nothing beyond the
+        // prediction and prepaid GPU-seconds left, is settled in a tight first pass that calls nothing; the entries
+        // due a charge are listed and charged after it, in entry order, so each tenant's charges are added in the
+        // same order as in one pass (the same sums; none of these charges moves the heap, which hears of falls only).
+        // At 1k running this took Equinox's completion from 7.5 to about 6 us (docs/performance.md).
+        int[] due = dueEntries;
+        if (due.length < decodes) {
+            due = dueEntries = new int[Math.max(decodes, due.length * 2)];
+        }
+        int dueCount = 0;
+        boolean costed = total > 0;
         for (int run = 0; run < b.runCount; run++) {
             int first = b.runFirst[run];
             int end = first + b.runLength[run];
             for (int j = first, e = b.runEntry[run]; j < end; j++, e++) {
-                int g = generated[j];
-                if (g > charged[j]) { // tokens beyond the prediction, as they come
-                    int t = tenant[e];
-                    chargeUser(t, weight[t], wq * (g - charged[j]));
-                    charged[j] = g;
+                if (generated[j] > charged[j]) {
+                    due[dueCount++] = e;
+                } else if (costed) {
+                    double x = costs[e] * scale;
+                    double left = prepaid[j];
+                    if (left >= x) {
+                        prepaid[j] = left - x;
+                    } else {
+                        due[dueCount++] = e;
+                    }
                 }
-                if (total <= 0) {
-                    continue;
-                }
-                double x = costs[e] * scale;
-                double left = prepaid[j];
-                if (left >= x) {
-                    prepaid[j] = left - x;
-                } else {
-                    int t = tenant[e];
-                    chargeResource(t, weight[t], x - left);
-                    prepaid[j] = 0;
-                }
+            }
+        }
+        for (int k = 0; k < dueCount; k++) {
+            int e = due[k];
+            int j = slot[e];
+            int t = tenant[e];
+            int g = generated[j];
+            if (g > charged[j]) { // tokens beyond the prediction, as they come
+                chargeUser(t, weight[t], wq * (g - charged[j]));
+                charged[j] = g;
+            }
+            if (!costed) {
+                continue;
+            }
+            double x = costs[e] * scale;
+            double left = prepaid[j];
+            if (left >= x) {
+                prepaid[j] = left - x;
+            } else {
+                chargeResource(t, weight[t], x - left);
+                prepaid[j] = 0;
             }
         }
         for (int i = decodes; i < n; i++) {
