@@ -13,7 +13,7 @@ final class PolicyView implements SchedulerView {
 
     @Override
     public int tenantCount() {
-        return s.tenants.length;
+        return s.knownTenants();
     }
 
     @Override

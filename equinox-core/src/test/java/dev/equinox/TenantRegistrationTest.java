@@ -15,6 +15,13 @@ class TenantRegistrationTest {
         s.complete(s.nextBatch(), 1, Double.NaN);
     }
 
+    private static void stepIfAny(Scheduler s) {
+        Batch b = s.nextBatch();
+        if (!b.isEmpty()) {
+            s.complete(b, 1, Double.NaN);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(doubles = {0, -1, Double.NaN, Double.POSITIVE_INFINITY})
     void registerTenant_badWeight_throwsNamingTenantAndWeight(double w) {
@@ -102,5 +109,67 @@ class TenantRegistrationTest {
         }
         assertEquals(50, served[0], 1);
         assertEquals(150, served[1], 1);
+    }
+
+    /**
+     * Tenants created by submitting threads while the engine runs, well past the table's first capacity: each is known
+     * to the engine and the policy exactly once, with a dense index, and every request ends. (The table grows by
+     * doubling; a new tenant publishes its entry before it can be found by id.)
+     */
+    @Test
+    void newTenants_fromManyThreadsWhileTheEngineRuns_allAdoptedWithDenseIndices() throws Exception {
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).maxRunning(64).tokenBudget(512).build();
+        DefaultScheduler d = (DefaultScheduler) s;
+        int tenants = 3000;
+        int threads = 4;
+        java.util.List<RequestHandle> handles = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        Thread[] submitters = new Thread[threads];
+        for (int k = 0; k < threads; k++) {
+            int offset = k * (tenants / threads) / 2; // neighbouring threads overlap on half their tenants
+            submitters[k] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < tenants / 2; i++) {
+                    handles.add(s.submit(RequestSpec.of("user-" + (offset + i) % tenants, 8, 2)).orElseThrow());
+                }
+            });
+            submitters[k].start();
+        }
+        start.countDown();
+        boolean submitting = true;
+        while (submitting || s.stats().waiting() + s.stats().running() > 0) {
+            submitting = false;
+            for (Thread t : submitters) {
+                submitting |= t.isAlive();
+            }
+            stepIfAny(s);
+        }
+        for (Thread t : submitters) {
+            t.join();
+        }
+        stepIfAny(s); // requests submitted after the last look
+        while (s.stats().waiting() + s.stats().running() > 0) {
+            stepIfAny(s);
+        }
+        int created = d.tenantsById().size();
+        assertEquals(created, d.view.tenantCount());
+        boolean[] seen = new boolean[created];
+        for (String id : d.tenantsById().keySet()) {
+            TenantStats st = d.tenantStats(id);
+            assertTrue(st.index() >= 0 && st.index() < created && !seen[st.index()], id + " at " + st.index());
+            seen[st.index()] = true;
+            assertEquals(id, d.view.tenantId(st.index()));
+            assertTrue(st.counter() >= 8, id + ": charged by the policy, counter " + st.counter());
+        }
+        assertEquals(threads * (tenants / 2), handles.size());
+        for (RequestHandle h : handles) {
+            assertEquals(RequestStatus.FINISHED, h.status(), "request " + h.id() + " of " + h.tenant());
+            assertEquals(h.tenantIndex(), d.tenantStats(h.tenant()).index());
+        }
     }
 }
