@@ -127,7 +127,8 @@ final class DefaultScheduler implements Scheduler {
     private final Object tenantLock = new Object();
     /**
      * Every tenant by index, up to {@link #tenantCount}; grows by doubling (a per-user tenant id makes every request
-     * a new tenant: copying the table for each one made 200k new tenants take 17 s to submit).
+     * a new tenant: copying the table for each one made 200k new tenants take 13 s to submit and adopt,
+     * NewTenantsBenchmark, docs/performance.md).
      */
     private volatile Tenant[] tenantArray = new Tenant[16];
     /** Tenants in {@link #tenantArray}: written after the new entry, read before the array. */
