@@ -76,7 +76,7 @@ final class HolisticPolicy extends BasePolicy {
     private final int[] candidates = new int[MAX_CANDIDATES];
     /** Modelled cost of each entry of the step being charged (reused; grows with the largest batch). */
     private double[] entryCosts = new double[64];
-    /** Decode entries of the step being charged that are due a charge (reused; grows with the largest batch). */
+    /** Entries of the step being charged that are due a charge (reused; grows with the largest batch). */
     private int[] dueEntries = new int[64];
     /** Largest single-request UFC charge (weighted tokens) seen: the UFC's unit in HF. */
     private double maxUserCharge;
@@ -286,12 +286,12 @@ final class HolisticPolicy extends BasePolicy {
         double scale = gpu / total;
         // decodes by runs of running indices (entry e is running index j). The common case, nothing beyond the
         // prediction and prepaid GPU-seconds left, is settled in a tight first pass that calls nothing; the entries
-        // due a charge are listed and charged after it, in entry order, so each tenant's charges are added in the
-        // same order as in one pass (the same sums; none of these charges moves the heap, which hears of falls only).
-        // At 1k running this took Equinox's completion from 7.5 to about 6 us (docs/performance.md).
+        // due a charge are listed, the prefill chunks after them, and charged in that order, so each tenant's charges
+        // are added in the same order as in one pass (the same sums; none of these charges moves the heap, which hears
+        // of falls only). At 1k running this took Equinox's completion from 7.5 to about 6 us (docs/performance.md).
         int[] due = dueEntries;
-        if (due.length < decodes) {
-            due = dueEntries = new int[Math.max(decodes, due.length * 2)];
+        if (due.length < n) {
+            due = dueEntries = new int[Math.max(n, due.length * 2)];
         }
         int dueCount = 0;
         boolean costed = total > 0;
@@ -312,6 +312,9 @@ final class HolisticPolicy extends BasePolicy {
                 }
             }
         }
+        for (int i = decodes; i < n; i++) {
+            due[dueCount++] = i;
+        }
         for (int k = 0; k < dueCount; k++) {
             int e = due[k];
             int j = slot[e];
@@ -321,30 +324,10 @@ final class HolisticPolicy extends BasePolicy {
                 chargeUser(t, weight[t], wq * (g - charged[j]));
                 charged[j] = g;
             }
-            if (!costed) {
-                continue;
-            }
-            double x = costs[e] * scale;
-            double left = prepaid[j];
-            if (left >= x) {
-                prepaid[j] = left - x;
-            } else {
-                chargeResource(t, weight[t], x - left);
-                prepaid[j] = 0;
-            }
-        }
-        for (int i = decodes; i < n; i++) {
-            int j = slot[i];
-            int t = tenant[i];
-            int g = generated[j];
-            if (g > charged[j]) {
-                chargeUser(t, weight[t], wq * (g - charged[j]));
-                charged[j] = g;
-            }
-            if (total <= 0 || b.req(i).requeues > 0) {
+            if (!costed || (e >= decodes && b.req(e).requeues > 0)) {
                 continue; // recomputation (after a preemption or a failed step) is charged to nobody
             }
-            double x = costs[i] * scale;
+            double x = costs[e] * scale;
             double left = prepaid[j];
             if (left >= x) {
                 prepaid[j] = left - x;
