@@ -258,12 +258,33 @@ final class HolisticPolicy extends BasePolicy {
         int[] offset = b.offsetArray();
         int[] length = b.lengthArray();
         double[] costs = entryCosts;
-        double total = 0;
-        for (int i = 0; i < decodes; i++) {
+        // four partial sums: one running sum is a chain of dependent additions (a floating-point add's latency per
+        // decode), which the JIT may not reorder
+        double t0 = 0;
+        double t1 = 0;
+        double t2 = 0;
+        double t3 = 0;
+        int i4 = decodes & ~3;
+        for (int i = 0; i < i4; i += 4) {
+            double c0 = m.decodeCost(offset[i] + 1);
+            double c1 = m.decodeCost(offset[i + 1] + 1);
+            double c2 = m.decodeCost(offset[i + 2] + 1);
+            double c3 = m.decodeCost(offset[i + 3] + 1);
+            costs[i] = c0;
+            costs[i + 1] = c1;
+            costs[i + 2] = c2;
+            costs[i + 3] = c3;
+            t0 += c0;
+            t1 += c1;
+            t2 += c2;
+            t3 += c3;
+        }
+        for (int i = i4; i < decodes; i++) {
             double c = m.decodeCost(offset[i] + 1);
             costs[i] = c;
-            total += c;
+            t0 += c;
         }
+        double total = (t0 + t1) + (t2 + t3);
         for (int i = decodes; i < n; i++) {
             double c = m.prefillCost(length[i], offset[i] + length[i]);
             costs[i] = c;
