@@ -18,7 +18,7 @@ import java.util.Arrays;
  * <p>Engine thread only.
  */
 public final class Batch {
-    private static final byte DECODE = 1;
+    /** A prefill chunk's kind (decode entries, indices below decodeCount, store none). */
     private static final byte PREFILL = 2;
     /** A prefill chunk that ends the prompt (it yields a token): known when the entry is added. */
     private static final byte PREFILL_LAST = 3;
@@ -53,10 +53,22 @@ public final class Batch {
     private byte[] kind = new byte[16];
     private int[] offset = new int[16];
     private int[] length = new int[16];
+    /**
+     * Tokens produced by a prefill entry, or by a reported decode; an unreported decode produced one (see
+     * {@link #producedAt}). Decode entries' kind, length and default production are not stored: they are implied by
+     * {@code i < decodeCount}, so forming a step writes nothing per decode beyond the bulk copies of addDecodes.
+     */
     int[] produced = new int[16];
-    /** Finish reasons as ordinals: a byte store per entry, not a reference store with its GC write barrier. */
+    /**
+     * Finish reasons as ordinals: a byte store per entry, not a reference store with its GC write barrier. NONE
+     * (0) everywhere at the start of a step, like {@link #reported}: reset clears just the entries the last step
+     * wrote (its reported entries and those the completion marked LENGTH), so nothing is filled per decode.
+     */
     byte[] finish = new byte[16];
     boolean[] reported = new boolean[16];
+    /** Entries the completion marked LENGTH ({@link #markLength}), cleared at the next reset. */
+    private int[] lengthMarked = new int[16];
+    private int lengthMarkedCount;
     /** Entries reported by {@link #report}, in report order: the completion applies them, not a scan of every entry. */
     int[] reportedEntries = new int[16];
     int reportedCount;
@@ -150,7 +162,7 @@ public final class Batch {
     /** Whether entry {@code i} is a prefill chunk (else a decode). */
     public boolean isPrefill(int i) {
         check(i);
-        return kind[i] != DECODE;
+        return i >= decodeCount;
     }
 
     /**
@@ -165,19 +177,19 @@ public final class Batch {
     /** Tokens entry {@code i} processes (1 for a decode). */
     public int tokenCount(int i) {
         check(i);
-        return length[i];
+        return i < decodeCount ? 1 : length[i];
     }
 
     /** Whether entry {@code i} yields an output token when it runs (a decode, or the last prefill chunk). */
     public boolean producesToken(int i) {
         check(i);
-        return kind[i] != PREFILL;
+        return i < decodeCount || kind[i] != PREFILL;
     }
 
     /** Tokens entry {@code i} produced (the default until reported). */
     public int produced(int i) {
         check(i);
-        return produced[i];
+        return producedAt(i);
     }
 
     /** How entry {@code i}'s request ended in this step ({@link FinishReason#NONE} if it continues). */
@@ -260,7 +272,16 @@ public final class Batch {
         size = 0;
         decodeCount = 0;
         runCount = 0;
+        for (int k = 0; k < reportedCount; k++) { // what the last step wrote: finish and reported clean again
+            int e = reportedEntries[k];
+            reported[e] = false;
+            finish[e] = NONE;
+        }
         reportedCount = 0;
+        for (int k = 0; k < lengthMarkedCount; k++) {
+            finish[lengthMarked[k]] = NONE;
+        }
+        lengthMarkedCount = 0;
         finishedCount = 0;
         prefillTokens = 0;
         prefillAttendedPairs = 0;
@@ -301,15 +322,9 @@ public final class Batch {
      * requests are copied or the step is completed ({@link #copyDecodeRequests()}).
      */
     void endDecodes(Req[] running) {
-        int n = size;
-        decodeCount = n;
+        decodeCount = size;
         runningView = running;
         decodeRequestsCopied = false;
-        Arrays.fill(kind, 0, n, DECODE);
-        Arrays.fill(length, 0, n, 1);
-        Arrays.fill(produced, 0, n, 1);
-        Arrays.fill(finish, 0, n, NONE);
-        Arrays.fill(reported, 0, n, false);
     }
 
     void addPrefill(Req r, int from, int tokens) {
@@ -369,6 +384,20 @@ public final class Batch {
             finish = Arrays.copyOf(finish, n);
             reported = Arrays.copyOf(reported, n);
         }
+    }
+
+    /** Tokens entry {@code i} produced: its stored count, or one for a decode the engine did not report. */
+    int producedAt(int i) {
+        return i < decodeCount && !reported[i] ? 1 : produced[i];
+    }
+
+    /** The completion's mark of an entry whose request reached its output cap (cleared at the next reset). */
+    void markLength(int i) {
+        finish[i] = (byte) FinishReason.LENGTH.ordinal();
+        if (lengthMarkedCount == lengthMarked.length) {
+            lengthMarked = Arrays.copyOf(lengthMarked, lengthMarkedCount * 2);
+        }
+        lengthMarked[lengthMarkedCount++] = i;
     }
 
     /** The finish reason of an ordinal as stored in {@link #finish}. */

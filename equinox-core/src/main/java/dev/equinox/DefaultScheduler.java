@@ -91,7 +91,6 @@ final class DefaultScheduler implements Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultScheduler.class);
     private static final int VTC_JOIN_EVERY = 10;
     private static final int VTC_MAX_RUNNING = 1000;
-    private static final byte LENGTH = (byte) FinishReason.LENGTH.ordinal();
     // engine-state ownership gate (see the design comment)
     private static final int IDLE = 0;
     private static final int BUSY = 1;
@@ -1218,7 +1217,7 @@ final class DefaultScheduler implements Scheduler {
                 }
             }
             if (b.finish[i] == Batch.NONE && g >= runMaxOut[j]) {
-                b.finish[i] = LENGTH;
+                b.markLength(i);
             }
         }
         // the requests that finished, taken now: a decode entry's request from the running array, before any leaves it
@@ -1271,11 +1270,11 @@ final class DefaultScheduler implements Scheduler {
 
     /** A decode entry whose request produced its first token (the prefill's was reported as none) or hit its cap. */
     private void decodeEdge(Batch b, int entry, boolean atCap, long now) {
-        if (b.produced[entry] > 0 && runGenerated[b.slot(entry)] == 1) {
+        if (b.producedAt(entry) > 0 && runGenerated[b.slot(entry)] == 1) {
             firstToken(running[b.slot(entry)], now);
         }
         if (atCap && b.finish[entry] == Batch.NONE) {
-            b.finish[entry] = LENGTH;
+            b.markLength(entry);
         }
     }
 
