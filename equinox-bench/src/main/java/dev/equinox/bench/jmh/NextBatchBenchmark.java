@@ -46,10 +46,11 @@ import org.openjdk.jmh.runner.IterationType;
  * side is what a real engine does: it tracks its sequences itself (here, output tokens left, in an array by request
  * id) and reports the stop tokens; until 2026-11-27 the benchmark read each entry's request handle and spec for
  * this instead, a cost of the benchmark, not of the scheduler (about 70 us per step at 4k running). Shapes
- * 256/10k/1k and 4k/100k/10k are issue 2's targets (mean <= 20 us and <= 100 us for nextBatch + completion); 1k/10k/1k
- * is issue 3's policy comparison (Equinox within 2x FCFS). {@link #stepPhases} runs the same step and prints the
- * scheduler's share (nextBatch + complete) apart from the engine's reporting and the resubmissions. With {@code -prof gc}, bytes per op come from the resubmissions of
- * finished requests (a submitted request is an object graph of its own); {@link StepCounters#submitted} / {@link StepCounters#steps} counts them.
+ * 256/10k/1k and 4k/100k/10k are issue 2's targets (mean <= 20 us and <= 100 us for nextBatch + completion);
+ * 1k/10k/1k is issue 3's policy comparison (Equinox within 2x FCFS). {@link #stepPhases} runs the same step and
+ * prints the scheduler's share (nextBatch + complete) apart from the engine's reporting and the resubmissions. With
+ * {@code -prof gc}, bytes per op come from the resubmissions of finished requests (a submitted request is an object
+ * graph of its own); {@link StepCounters#submitted} / {@link StepCounters#steps} counts them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
