@@ -291,8 +291,10 @@ final class HolisticPolicy extends BasePolicy {
             total += c;
         }
         double gpu = seconds * (Double.isNaN(utilization) ? 1.0 : utilization);
-        if (total > 0) {
-            gpuPerModelled += CALIBRATION_GAIN * (gpu / total - gpuPerModelled);
+        boolean costed = total > 0;
+        double scale = gpu / total; // measured GPU-seconds per modelled second in this step (used when costed)
+        if (costed) {
+            gpuPerModelled += CALIBRATION_GAIN * (scale - gpuPerModelled);
         }
         double wq = view.outputTokenWeight();
         // every entry's request is running: its generated tokens and scratch values are read from the scheduler's
@@ -304,7 +306,6 @@ final class HolisticPolicy extends BasePolicy {
         double[] prepaid = s.runScratch1;
         int[] slot = b.slotArray();
         int[] tenant = b.tenantArray();
-        double scale = gpu / total;
         // decodes by runs of running indices (entry e is running index j). The common case, nothing beyond the
         // prediction and prepaid GPU-seconds left, is settled in a tight first pass that calls nothing; the entries
         // due a charge are listed, the prefill chunks after them, and charged in that order, so each tenant's charges
@@ -315,7 +316,6 @@ final class HolisticPolicy extends BasePolicy {
             due = dueEntries = new int[Math.max(n, due.length * 2)];
         }
         int dueCount = 0;
-        boolean costed = total > 0;
         for (int run = 0; run < b.runCount; run++) {
             int first = b.runFirst[run];
             int end = first + b.runLength[run];

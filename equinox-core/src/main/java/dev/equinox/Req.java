@@ -173,7 +173,7 @@ final class Req implements RequestHandle {
 
     @Override
     public String toString() {
-        return "Request[" + id + ", tenant=" + tenant.id + ", " + status + ", prompt=" + spec.promptTokens()
+        return "Request[" + id + ", tenant=" + tenant.id + ", " + status + ", prompt=" + promptTokens
                 + ", generated=" + generatedTokens() + "]";
     }
 }

@@ -172,7 +172,8 @@ final class TestEngine {
             Req r = b.req(i);
             assertTrue(inBatch.add(r), "request " + r.id + " appears twice in step " + b.stepId());
             assertEquals(RequestStatus.RUNNING, r.status(), "request " + r.id + " in step " + b.stepId());
-            assertEquals(i >= b.decodeCount(), b.isPrefill(i), "decode entries come first, then prefill chunks");
+            // (isPrefill(i) is i >= decodeCount by definition: the request itself says which it is)
+            assertEquals(i >= b.decodeCount(), scheduler.inPrefill(r), "decode entries come first, then prefill chunks");
             assertEquals(scheduler.computedOf(r), b.tokenOffset(i), "entry " + i + " continues where request " + r.id + "'s KV ends");
             if (b.isPrefill(i)) {
                 assertTrue(b.tokenCount(i) >= 1 && b.tokenOffset(i) + b.tokenCount(i) <= r.prefillTarget, "chunk within the prompt");
