@@ -110,6 +110,7 @@ final class DefaultScheduler implements Scheduler {
     final double promptWeight;
     final double outputWeight;
     final boolean requireRegistration;
+    final int maxTenants;
     final BatchingMode mode;
     final Ticker ticker;
     final EngineCostModel costModel;
@@ -240,6 +241,7 @@ final class DefaultScheduler implements Scheduler {
         this.promptWeight = Double.isNaN(b.promptWeight) ? 1.0 : b.promptWeight;
         this.outputWeight = Double.isNaN(b.outputWeight) ? 2.0 : b.outputWeight;
         this.requireRegistration = b.requireRegistration != null && b.requireRegistration;
+        this.maxTenants = Equinox.or(b.maxTenants, Integer.MAX_VALUE);
         this.mode = b.batchingMode == null ? BatchingMode.STALL_FREE : b.batchingMode;
         this.ticker = b.ticker == null ? Ticker.system() : b.ticker;
         this.costModel = b.costModel == null ? CostModels.vtcA10g() : b.costModel;
@@ -307,6 +309,9 @@ final class DefaultScheduler implements Scheduler {
                 return reject(tenantId, Rejection.UNKNOWN_TENANT, "tenant is not registered");
             }
             t = tenant(tenantId, 1.0, false);
+            if (t == null) {
+                return reject(tenantId, Rejection.TENANT_LIMIT, "the scheduler already keeps its limit of " + maxTenants + " tenants");
+            }
         }
         if (waitingPermits.incrementAndGet() > maxWaiting) {
             waitingPermits.decrementAndGet();
@@ -369,11 +374,16 @@ final class DefaultScheduler implements Scheduler {
         Tenant t = tenantsById.get(tenant);
         if (t == null || !t.registered) {
             t = tenant(tenant, weight, true);
+            if (t == null) {
+                throw new IllegalStateException("cannot register tenant '" + tenant + "': the scheduler already keeps its limit of "
+                        + maxTenants + " tenants (maxTenants)");
+            }
         }
         t.requestedWeight = weight;
         weightsDirty = true;
     }
 
+    /** The tenant of {@code id}, created if new; null when it is new and {@link #maxTenants} are kept already. */
     private Tenant tenant(String id, double weight, boolean registered) {
         synchronized (tenantLock) {
             Tenant t = tenantsById.get(id);
@@ -382,6 +392,9 @@ final class DefaultScheduler implements Scheduler {
             }
             Tenant[] table = tenantArray;
             int n = tenantCount;
+            if (n >= maxTenants) {
+                return null;
+            }
             t = new Tenant(id, n, weight, registered);
             if (n == table.length) {
                 table = Arrays.copyOf(table, n * 2);

@@ -26,7 +26,7 @@ import java.util.concurrent.Executor;
  * <p>Defaults: policy FCFS; token budget 2048 per step; max running 256; KV cache 2048 blocks of 16 tokens;
  * prefill chunk 512 tokens; context limit 8192 tokens; KV margin 10 % of the predicted output; predictor VTC's
  * per-tenant moving average with fallback max-tokens; the VTC A10G linear cost model; system ticker; waiting
- * limit 65,536 in total and per tenant; tenants need no registration; token weights w_p = 1, w_q = 2;
+ * limit 65,536 in total and per tenant; tenants need no registration and are not limited in number; token weights w_p = 1, w_q = 2;
  * stall-free batching; adaptive batching as the policy prefers (on for Equinox, off otherwise).
  */
 public final class Equinox {
@@ -44,6 +44,7 @@ public final class Equinox {
     double promptWeight = Double.NaN;
     double outputWeight = Double.NaN;
     Boolean requireRegistration;
+    int maxTenants = UNSET;
     Boolean adaptive;
     double targetTpotSeconds = Double.NaN;
     SchedulingPolicy policy;
@@ -134,6 +135,20 @@ public final class Equinox {
     public Equinox requireRegisteredTenants(boolean required) {
         requireUnset("requireRegisteredTenants", requireRegistration == null);
         requireRegistration = required;
+        return this;
+    }
+
+    /**
+     * The most tenants the scheduler keeps, registered or created by a first submission; default unlimited. A
+     * scheduler keeps every tenant it has seen for its lifetime (about 340-450 bytes each with the bundled
+     * policies, docs/performance.md), so where tenant ids come from users (one tenant per user or per API key)
+     * this bounds that memory: a submission from a new tenant beyond the limit is rejected with
+     * {@link Rejection#TENANT_LIMIT} and {@link Scheduler#registerTenant} of a new tenant throws
+     * {@link IllegalStateException}; known tenants are not affected.
+     */
+    public Equinox maxTenants(int max) {
+        requireUnset("maxTenants", maxTenants == UNSET);
+        maxTenants = positive("maxTenants", max);
         return this;
     }
 

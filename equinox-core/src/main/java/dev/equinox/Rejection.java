@@ -14,6 +14,11 @@ public enum Rejection {
     TENANT_QUEUE_FULL,
     /** The tenant is not registered and the scheduler requires registration. */
     UNKNOWN_TENANT,
+    /**
+     * The tenant is new and the scheduler already keeps its limit of tenants ({@code maxTenants}): a scheduler keeps
+     * every tenant it has seen for its lifetime, so the limit bounds its memory when tenant ids come from users.
+     */
+    TENANT_LIMIT,
     /** Prompt plus maximum output exceed the context limit. */
     EXCEEDS_CONTEXT,
     /**

@@ -31,6 +31,8 @@ public interface Scheduler extends AutoCloseable {
      * known one. Takes effect at the next step.
      *
      * @throws IllegalArgumentException for a blank id or a weight that is not a finite positive number
+     * @throws IllegalStateException     for a new tenant when the scheduler already keeps its limit of tenants
+     *                                   (the builder's {@code maxTenants})
      */
     void registerTenant(String tenant, double weight);
 

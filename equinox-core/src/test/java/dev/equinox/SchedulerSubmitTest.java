@@ -183,6 +183,27 @@ class SchedulerSubmitTest {
     }
 
     @Test
+    void submit_newTenantBeyondMaxTenants_rejectedWhileKnownTenantsKeepRunning() {
+        Scheduler s = Equinox.builder().maxTenants(2).build();
+        s.registerTenant("a", 2.0);
+        RequestHandle b = s.submit(RequestSpec.of("b", 4, 1)).orElseThrow();
+        Submission.Rejected r = rejected(s.submit(RequestSpec.of("c", 4, 1)));
+        assertEquals(Rejection.TENANT_LIMIT, r.reason());
+        assertEquals("c", r.tenant());
+        assertMessage(new RejectedException(r.tenant(), r.reason(), r.message()), "limit of 2 tenants");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.registerTenant("d", 1.0));
+        assertMessage(e, "'d'", "2", "maxTenants");
+        s.registerTenant("a", 3.0); // a known tenant's weight can still change
+        RequestHandle a = s.submit(RequestSpec.of("a", 4, 1)).orElseThrow();
+        runStep(s);
+        assertEquals(RequestStatus.FINISHED, a.status());
+        assertEquals(RequestStatus.FINISHED, b.status());
+        assertNull(s.tenantStats("c"), "a refused tenant is not created");
+        assertNull(s.tenantStats("d"));
+        assertEquals(Rejection.TENANT_LIMIT, rejected(s.submit(RequestSpec.of("c", 4, 1))).reason(), "the limit holds after work ends");
+    }
+
+    @Test
     void submit_exceedsContext_rejectedWithTheNumbers() {
         Scheduler s = Equinox.builder().maxContext(1000).build();
         Submission.Rejected r = rejected(s.submit(RequestSpec.of("a", 600, 401)));

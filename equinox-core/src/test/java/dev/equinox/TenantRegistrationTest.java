@@ -1,6 +1,7 @@
 package dev.equinox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,5 +172,60 @@ class TenantRegistrationTest {
             assertEquals(RequestStatus.FINISHED, h.status(), "request " + h.id() + " of " + h.tenant());
             assertEquals(h.tenantIndex(), d.tenantStats(h.tenant()).index());
         }
+    }
+
+    /**
+     * The tenant limit under racing creators: exactly {@code maxTenants} tenants exist afterwards, every accepted
+     * request belongs to one of them and runs, and every refusal is {@link Rejection#TENANT_LIMIT} for a tenant that
+     * was not created.
+     */
+    @Test
+    void maxTenants_newTenantsFromManyThreads_exactlyTheLimitCreated() throws Exception {
+        int limit = 700;
+        Scheduler s = Equinox.builder().policy(Policies.vtc()).maxTenants(limit).maxRunning(64).tokenBudget(512).build();
+        DefaultScheduler d = (DefaultScheduler) s;
+        int threads = 4;
+        int perThread = 400;
+        java.util.List<Submission> subs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        Thread[] submitters = new Thread[threads];
+        for (int k = 0; k < threads; k++) {
+            int offset = k * perThread / 2; // neighbouring threads overlap on half their tenants
+            submitters[k] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                    subs.add(s.submit(RequestSpec.of("user-" + (offset + i), 8, 2)));
+                }
+            });
+            submitters[k].start();
+        }
+        start.countDown();
+        for (Thread t : submitters) {
+            t.join();
+        }
+        while (s.stats().waiting() + s.stats().running() > 0 || d.view.tenantCount() < d.tenantsById().size()) {
+            stepIfAny(s);
+        }
+        assertEquals(limit, d.tenantsById().size());
+        assertEquals(limit, d.view.tenantCount());
+        assertEquals(threads * perThread, subs.size());
+        int refused = 0;
+        for (Submission sub : subs) {
+            if (sub instanceof Submission.Rejected r) {
+                refused++;
+                assertEquals(Rejection.TENANT_LIMIT, r.reason());
+                assertNull(s.tenantStats(r.tenant()), r.tenant() + " was refused yet exists");
+            } else {
+                RequestHandle h = sub.orElseThrow();
+                assertEquals(RequestStatus.FINISHED, h.status(), "request " + h.id() + " of " + h.tenant());
+                assertTrue(d.tenantsById().containsKey(h.tenant()));
+            }
+        }
+        assertTrue(refused > 0, "the threads name " + (threads + 1) * perThread / 2 + " tenants, more than the limit");
     }
 }
