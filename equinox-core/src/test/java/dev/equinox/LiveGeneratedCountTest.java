@@ -76,9 +76,11 @@ class LiveGeneratedCountTest {
         AtomicBoolean done = new AtomicBoolean();
         AtomicReference<String> failure = new AtomicReference<>();
         int[][] maxSeen = new int[2][n];
+        long[] readsBy = new long[2]; // each reader's count, read after join
         List<Thread> readers = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             int[] seen = maxSeen[k];
+            int reader = k;
             Thread t = new Thread(() -> {
                 long reads = 0;
                 while (!done.get() && failure.get() == null) {
@@ -92,7 +94,7 @@ class LiveGeneratedCountTest {
                         reads++;
                     }
                 }
-                assertTrue(reads > 0);
+                readsBy[reader] = reads;
             }, "reader-" + k);
             t.start();
             readers.add(t);
@@ -116,6 +118,7 @@ class LiveGeneratedCountTest {
             }
         }
         assertEquals(null, failure.get());
+        assertTrue(readsBy[0] > 0 && readsBy[1] > 0, "both readers read: " + readsBy[0] + ", " + readsBy[1]);
         assertEquals(n, s.stats().finished(), "every request finished");
         assertTrue(s.stats().preemptions() > 0, "the cache was small enough to preempt");
         for (int i = 0; i < n; i++) {

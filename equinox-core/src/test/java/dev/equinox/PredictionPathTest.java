@@ -120,13 +120,12 @@ class PredictionPathTest {
         Recording p = new Recording(true, spec -> 7);
         Scheduler s = Equinox.builder().predictor(p).build();
         RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
-        for (int i = 0; i < 500 && p.predictThreads.isEmpty(); i++) {
+        // asyncPrediction is 0 until the executor has stored the prediction (a prediction is at least 1)
+        for (int i = 0; i < 3000 && ((Req) h).asyncPrediction == 0; i++) {
             Thread.sleep(10);
         }
+        assertEquals(7, ((Req) h).asyncPrediction, "the prediction executor answered within 30 s");
         assertEquals(List.of("equinox-predictor"), p.predictThreads);
-        for (int i = 0; i < 500 && ((Req) h).asyncPrediction < 0; i++) {
-            Thread.sleep(10);
-        }
         s.nextBatch();
         assertEquals(7, h.predictedOutputTokens());
         s.close();

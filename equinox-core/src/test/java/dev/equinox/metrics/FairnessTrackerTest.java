@@ -256,8 +256,10 @@ class FairnessTrackerTest {
         s.addListener(tracker);
         List<Arrival> w = ScriptedEngine.randomWorkload(7, 3000, 4, 50, 100, 50);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch firstRead = new java.util.concurrent.CountDownLatch(1);
         Thread engine = new Thread(() -> {
             try {
+                firstRead.await(10, java.util.concurrent.TimeUnit.SECONDS); // start once the reader reads, so they overlap
                 e.drive(s, w, tracker::onSubmitted).runToEnd();
             } catch (Throwable t) {
                 failure.set(t);
@@ -275,6 +277,7 @@ class FairnessTrackerTest {
                 }
             }
             reads++;
+            firstRead.countDown();
         }
         engine.join();
         assertNull(failure.get());
