@@ -65,7 +65,9 @@ public final class Simulator {
         EngineCostModel cost = CostModelRegistry.create(config.costModel());
         VirtualClock clock = new VirtualClock();
         int n = workload.size();
-        int maxContext = Math.max(8192, workload.maxContext());
+        // the workload's longest request (at least 8,192 tokens), but never beyond the KV cache, which the builder
+        // refuses: a request that cannot fit is then rejected at submission and counted, and the run goes on
+        int maxContext = (int) Math.min(Math.max(8192, workload.maxContext()), (long) config.kvBlocks() * config.blockSize());
         Scheduler s = Equinox.builder()
                 .policy(PolicyRegistry.create(config))
                 .predictor(predictor(config))

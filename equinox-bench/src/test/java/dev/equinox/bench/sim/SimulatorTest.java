@@ -45,6 +45,23 @@ class SimulatorTest {
     }
 
     @Test
+    void run_requestLargerThanTheKvCache_rejectedAndCountedWhileTheRestFinish() {
+        Workload w = Workload.builder("too-large")
+                .add(0, "a", 0.0, 100, 20)
+                .add(1, "b", 0.1, 1000, 100) // 1,100 tokens: more than the 64 x 16 = 1,024-token cache
+                .add(2, "a", 0.2, 200, 30)
+                .build();
+        SimResult r = Simulator.run(w, SimConfig.defaults().withPolicy("vtc").withKv(64, 16));
+        assertTrue(r.accepted()[0]);
+        assertFalse(r.accepted()[1], "1,100 tokens cannot fit a 1,024-token KV cache");
+        assertTrue(r.accepted()[2]);
+        assertEquals(1, r.stats().rejected());
+        assertEquals(2, r.stats().finished());
+        assertEquals(20, r.generated()[0]);
+        assertEquals(30, r.generated()[2]);
+    }
+
+    @Test
     void run_sameSeedTwice_identicalPerRequestCsv() throws Exception {
         Workload w = small();
         SimConfig c = SimConfig.defaults().withPolicy("equinox").withPredictor("oracle50");
