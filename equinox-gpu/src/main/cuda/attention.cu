@@ -23,6 +23,7 @@ struct AttState {
     float acc[ATT_MAX_PER_LANE];
 };
 
+// Keep in sync with KernelAlgorithmTest.attRun (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java): change both together.
 __device__ __forceinline__ void att_run(AttState& st, const float* q, const half* __restrict__ kcache,
                                         const half* __restrict__ vcache, const int* __restrict__ table, int bs,
                                         int nkv, int kvh, int hd, int j0, int jstep, int ctx, int lane) {
@@ -74,6 +75,7 @@ __device__ __forceinline__ void att_load_q(float* q, const half* __restrict__ qk
 
 // Grid: (D, nh); block: 128 threads. Entry e (a decode sequence) has its single token at query_start[e] and
 // context_lens[e] keys (its own included).
+// Keep in sync with KernelAlgorithmTest.decodePort and .mergeWarps (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java): change both together.
 extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_f16(
         const half* __restrict__ qkv, const half* __restrict__ kcache, const half* __restrict__ vcache,
         half* __restrict__ out, const int* __restrict__ block_tables, const int* __restrict__ context_lens,
@@ -132,6 +134,7 @@ extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_f16(
 // elements from lane * (hd / 32); each key's value row is read by the whole warp at once, the key's probability
 // broadcast from its lane. Warp w takes tiles w, w + 4, ...; hd a multiple of 32, at most 256.
 #define DT_KEYS 32
+// Keep in sync with KernelAlgorithmTest.decodeTiledPort and .mergeWarps (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java): change both together.
 
 extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_tiled_f16(
         const half* __restrict__ qkv, const half* __restrict__ kcache, const half* __restrict__ vcache,
@@ -257,6 +260,7 @@ extern "C" __global__ void __launch_bounds__(128) paged_attention_decode_tiled_f
 
 // Grid: (ceil((tok_end - tok_begin) / PF_TOKENS), nh); block: 128 threads.
 // Token t belongs to entry token_entry[t] and sits at positions[t]; it attends causally to 0..positions[t].
+// Keep in sync with KernelAlgorithmTest.prefillBlockPort (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java): change both together.
 extern "C" __global__ void __launch_bounds__(128) paged_attention_prefill_f16(
         const half* __restrict__ qkv, const half* __restrict__ kcache, const half* __restrict__ vcache,
         half* __restrict__ out, const int* __restrict__ block_tables, const int* __restrict__ token_entry,
@@ -407,6 +411,8 @@ extern "C" __global__ void __launch_bounds__(128) paged_attention_prefill_f16(
 // The first prefill kernel, kept for comparison (LaunchGrid.PREFILL_WARP, system property
 // equinox.gpu.prefillKernel=warp): one warp per (query token, head), 4 tokens per block, every warp reading its
 // whole context from the cache one key at a time. Grid: (ceil((tok_end - tok_begin) / 4), nh); block: 128.
+// Keep in sync with KernelAlgorithmTest.decodeAttentionSplitAndMerge_everyContextLength_equalsPagedReference (its
+// single-warp att_run over 0..pos, then acc / l) (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java).
 extern "C" __global__ void __launch_bounds__(128) paged_attention_prefill_warp_f16(
         const half* __restrict__ qkv, const half* __restrict__ kcache, const half* __restrict__ vcache,
         half* __restrict__ out, const int* __restrict__ block_tables, const int* __restrict__ token_entry,

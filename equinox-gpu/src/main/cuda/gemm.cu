@@ -46,6 +46,8 @@ template <typename T> __device__ __forceinline__ T eqx_from_float(float v);
 template <> __device__ __forceinline__ half eqx_from_float<half>(float v) { return __float2half_rn(v); }
 template <> __device__ __forceinline__ __nv_bfloat16 eqx_from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 
+// Keep in sync with KernelAlgorithmTest.gemmPort (equinox-gpu/src/test/java/dev/equinox/gpu/KernelAlgorithmTest.java),
+// the CPU port of this function's tiling, zero-filled edges, split-K ranges and epilogue: change both together.
 template <typename T, int BM, int BN, int WM, int WN>
 __device__ __forceinline__ void eqx_gemm(const T* __restrict__ A, const T* __restrict__ W, T* __restrict__ Ch,
                                          float* __restrict__ Cf, int M, int N, int K, int mode) {

@@ -66,13 +66,26 @@ class GpuExecutorTest {
     }
 
     @Test
-    void run_kvPoolTooSmall_throwsAndLeavesNothingHalfDone() {
+    void run_kvPoolTooSmall_throwsSamplesNothingAndKeepsTakenBlocksUntilRelease() {
         int[] p = GpuExecutor.syntheticPrompt(1, 20, C.vocab());
         GpuExecutor ex = GpuExecutor.cpuReference(C, 2, 4);
         ex.kv().getOrCreate(1, () -> p);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ex.run(new ScriptedStep().prefill(1, 0, 20, true)));
-        assertTrue(e.getMessage().contains("KV cache exhausted"));
-        assertEquals(0, ex.generatedTokens(1));
+        // 20 tokens in blocks of 4 need 5 blocks; the pool has 2
+        assertEquals("KV cache exhausted: request 1 needs 5 blocks for 20 tokens, holds 2, 0 of 2 free", e.getMessage());
+        assertEquals(0, ex.generatedTokens(1), "the failed step sampled nothing");
+        // KvBlockManager.ensureCapacity keeps the blocks it handed out before running dry (the scheduler's fail()
+        // path frees them through onStepFailed / the listener); they are not returned by the failed step itself
+        assertEquals(2, ex.usedKvBlocks(), "both blocks stay with request 1 after the failure");
+        assertEquals(2, ex.kv().get(1).blockCount);
+        ex.release(1);
+        assertEquals(0, ex.usedKvBlocks(), "release returns them");
+        // the pool is whole again: a prompt that fits in its 2 blocks runs
+        int[] small = GpuExecutor.syntheticPrompt(2, 8, C.vocab());
+        ex.kv().getOrCreate(2, () -> small);
+        ex.run(new ScriptedStep().prefill(2, 0, 8, true));
+        assertEquals(1, ex.generatedTokens(2));
+        assertEquals(2, ex.usedKvBlocks());
     }
 
     @Test

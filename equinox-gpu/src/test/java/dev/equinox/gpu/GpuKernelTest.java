@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kernel-by-kernel checks against the CPU reference math. GPU only: skipped (with the probe's reason) on
- * machines without a CUDA driver. NOT YET RUN: no GPU was available when these were written.
+ * machines without a CUDA driver. Run on one NVIDIA H100 80GB HBM3 on 2026-11-27: 4/4 passed, in both runs of
+ * that day (docs/gpu.md, "Measured on an H100", "Correctness" and "Second run").
  */
 @Tag("gpu")
 class GpuKernelTest {

@@ -11,11 +11,19 @@ import org.junit.jupiter.api.Test;
  * unrolled sequentially), checked against the plain definitions. This cannot catch CUDA-semantics mistakes
  * (synchronization, WMMA layouts), which only the GPU tests can; it does catch tiling, bounds, split-K and
  * softmax-merge arithmetic errors, on the CPU.
+ *
+ * <p>Keep in sync with the CUDA sources: each port names the kernel it mirrors in a "keep in sync with
+ * FILE:KERNEL" line, and each mirrored kernel in equinox-gpu/src/main/cuda/gemm.cu and attention.cu carries a
+ * "keep in sync with KernelAlgorithmTest" comment naming its port. A change to the index arithmetic of either
+ * side must be made to both.
  */
 class KernelAlgorithmTest {
     private static final int BK = 32;
 
-    /** gemm.cu's eqx_gemm for one launch: tiles, zero-filled 16-byte chunks, split-K ranges, epilogue. */
+    /**
+     * gemm.cu's eqx_gemm for one launch: tiles, zero-filled 16-byte chunks, split-K ranges, epilogue. Keep in sync
+     * with gemm.cu:eqx_gemm (the body of gemm_{f16,bf16}_{128x128,64x64}).
+     */
     private static void gemmPort(float[] a, float[] w, float[] cf, int m, int n, int k, int bm, int bn, int gridZ, boolean add) {
         int kTilesAll = (k + BK - 1) / BK;
         int perSplit = (kTilesAll + gridZ - 1) / gridZ;
@@ -118,7 +126,11 @@ class KernelAlgorithmTest {
         }
     }
 
-    /** attention.cu's att_run for one warp: lane-owned elements, warp sum, online softmax. */
+    /**
+     * attention.cu's att_run for one warp: lane-owned elements, warp sum, online softmax. Keep in sync with
+     * attention.cu:att_run (used by paged_attention_decode_f16, paged_attention_prefill_warp_f16 and the straddling
+     * path of paged_attention_prefill_f16).
+     */
     private static float[] attRun(float[] q, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd,
             int j0, int jstep, int ctx) {
         int perLane = hd / 32;
@@ -152,7 +164,7 @@ class KernelAlgorithmTest {
         return out;
     }
 
-    /** paged_attention_decode_f16's 4-warp split and shared-memory merge. */
+    /** paged_attention_decode_f16's 4-warp split and shared-memory merge. Keep in sync with attention.cu:paged_attention_decode_f16. */
     private static float[] decodePort(float[] qScaled, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd, int ctx) {
         int warps = LaunchGrid.ATT_WARPS;
         float[][] st = new float[warps][];
@@ -164,7 +176,8 @@ class KernelAlgorithmTest {
 
     /**
      * The decode kernels' shared-memory merge of the warps' softmax states, each {@code acc[0..hd), m, l} as
-     * {@link #attRun} returns them (a warp without keys, l = 0, contributes nothing).
+     * {@link #attRun} returns them (a warp without keys, l = 0, contributes nothing). Keep in sync with the merge at
+     * the end of attention.cu:paged_attention_decode_f16 and attention.cu:paged_attention_decode_tiled_f16.
      */
     private static float[] mergeWarps(float[][] st, int hd) {
         float bigM = Float.NEGATIVE_INFINITY;
@@ -192,6 +205,7 @@ class KernelAlgorithmTest {
      * paged_attention_decode_tiled_f16: warp w walks 32-key tiles w, w + 4, ...; lane j scores key j0 + j (its whole
      * row), one max and one sum per tile, then every key's value row weighted by its lane's probability; lane `lane`
      * owns the contiguous output elements from lane * hd / 32. The four warps' states merge as in the per-key kernel.
+     * Keep in sync with attention.cu:paged_attention_decode_tiled_f16.
      */
     private static float[] decodeTiledPort(float[] qScaled, float[] kc, float[] vc, int[] table, int bs, int nkv, int kvh, int hd,
             int ctx) {
@@ -291,7 +305,8 @@ class KernelAlgorithmTest {
         for (int ctx = 1; ctx <= 20; ctx++) { // 1..3 leave some warps without keys
             float[] ref = CpuReference.pagedAttention(q, 0, kc, vc, table, 0, bs, nkv, 1, hd, ctx, scale);
             assertArrayEquals(ref, decodePort(qs, kc, vc, table, bs, nkv, 1, hd, ctx), 2e-5f, "context " + ctx);
-            // the prefill kernel's single warp over 0..pos gives the same
+            // the prefill kernel's single warp over 0..pos gives the same (keep in sync with
+            // attention.cu:paged_attention_prefill_warp_f16: att_run with j0 = 0, jstep = 1, then acc / l)
             float[] one = attRun(qs, kc, vc, table, bs, nkv, 1, hd, 0, 1, ctx);
             float[] prefill = new float[hd];
             for (int d = 0; d < hd; d++) {
@@ -305,7 +320,7 @@ class KernelAlgorithmTest {
      * paged_attention_prefill_f16 for one block: PF_TOKENS query tokens starting at {@code t0}; the per-token warp path
      * when they straddle two entries, else the shared K/V tiles of 32 keys with lane-per-key scores and one online
      * softmax update per tile. Returns the attention output rows of the block's tokens (null for tokens past the
-     * end).
+     * end). Keep in sync with attention.cu:paged_attention_prefill_f16.
      */
     private static float[][] prefillBlockPort(float[][] q, int[] entry, int[] pos, int[][] tables, int t0, int tEnd, float[] kc,
             float[] vc, int bs, int nkv, int kvh, int hd, float scale) {

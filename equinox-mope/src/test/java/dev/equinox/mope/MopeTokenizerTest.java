@@ -34,9 +34,15 @@ class MopeTokenizerTest {
     }
 
     @Test
-    void tokenize_hundredThousandTokens_countSaturatesNear4096() {
-        MopeTokenizer.Tokens t = SharedModels.tokenizer().tokenize("word ".repeat(100_000));
-        assertTrue(t.count() >= 4096 && t.count() <= 4096 * MopeTokenizer.CHARS_PER_TOKEN_CUT, "count " + t.count());
+    void tokenize_hundredThousandWords_countsTheWordsOfTheFirst98304Chars() {
+        MopeTokenizer tok = SharedModels.tokenizer();
+        String huge = "word ".repeat(100_000); // 500,000 characters
+        MopeTokenizer.Tokens t = tok.tokenize(huge);
+        // the cut keeps 4096 * 24 = 98,304 characters: 19,660 whole "word " (98,300 chars) + "word" (4 chars)
+        assertEquals(98_304, MopeTokenizer.CUT_TOKENS * MopeTokenizer.CHARS_PER_TOKEN_CUT);
+        assertEquals(19_661, t.count());
+        assertEquals(tok.count(MopeTokenizer.cut(huge)), t.count());
+        assertEquals(tok.maxTokens(), t.ids().length);
     }
 
     @Test

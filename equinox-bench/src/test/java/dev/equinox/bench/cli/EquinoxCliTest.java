@@ -49,12 +49,15 @@ class EquinoxCliTest {
     }
 
     @Test
-    void replay_unknownPolicy_exitCodeNonZeroWithMessage() {
+    void replay_unknownPolicy_exitCodeTwoWithOneLineNamingItAndTheKnownPolicies() {
         StringWriter err = new StringWriter();
         CommandLine cl = EquinoxCli.commandLine();
-        cl.setErr(new PrintWriter(err));
+        cl.setErr(new PrintWriter(err, true));
         int code = cl.execute("replay", "-w", "overload?duration=30", "-p", "lottery", "--quiet");
-        assertTrue(code != 0);
+        // EquinoxCli's handler turns PolicyRegistry's IllegalArgumentException into exit code 2 and one line
+        assertEquals(2, code, err.toString());
+        assertEquals("equinox: unknown policy 'lottery'; known: [fcfs, vtc, vtc-predict, equinox, priority]",
+                err.toString().strip(), err.toString());
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.equinox.bench.workload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -107,15 +106,25 @@ class TraceReadersTest {
     @Test
     void servegen_realStats_topClientsDeterministic() throws Exception {
         Path d = Fixtures.sharedData();
-        assumeTrue(d != null && Files.exists(d.resolve("servegen_language_m-mid_client_rates.csv.gz")), "shared data absent");
+        // ServeGenGenerator reads both files of the model: the per-client rates and the per-client lengths
+        assumeTrue(d != null && Files.exists(d.resolve("servegen_language_m-mid_client_rates.csv.gz"))
+                && Files.exists(d.resolve("servegen_language_m-mid_client_lengths.jsonl.gz")), "shared data absent");
         String spec = "servegen:" + d + "?model=language_m-mid&clients=4&duration=300";
         Workload a = Workloads.load(spec, 3);
         Workload b = Workloads.load(spec, 3);
-        assertNotNull(a);
         assertTrue(a.size() > 0);
         assertEquals(4, a.tenants().size());
+        for (String t : a.tenants()) {
+            assertTrue(t.matches("c\\d+"), "tenant c<client id>: " + t);
+        }
+        assertEquals(a.tenants(), b.tenants());
         assertEquals(a.size(), b.size());
-        assertEquals(a.arrival(a.size() - 1), b.arrival(b.size() - 1));
+        for (int i = 0; i < a.size(); i++) { // same seed, same requests
+            assertEquals(a.tenant(i), b.tenant(i), "request " + i);
+            assertEquals(a.arrival(i), b.arrival(i), "request " + i);
+            assertEquals(a.input(i), b.input(i), "request " + i);
+            assertEquals(a.output(i), b.output(i), "request " + i);
+        }
         assertTrue(a.lastArrival() < 300);
     }
 
