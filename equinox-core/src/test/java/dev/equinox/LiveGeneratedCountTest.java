@@ -77,6 +77,7 @@ class LiveGeneratedCountTest {
         AtomicReference<String> failure = new AtomicReference<>();
         int[][] maxSeen = new int[2][n];
         long[] readsBy = new long[2]; // each reader's count, read after join
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(2);
         List<Thread> readers = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             int[] seen = maxSeen[k];
@@ -93,6 +94,9 @@ class LiveGeneratedCountTest {
                         seen[i] = Math.max(seen[i], g);
                         reads++;
                     }
+                    if (reads == n) {
+                        reading.countDown(); // each reader once, after its first pass over the handles
+                    }
                 }
                 readsBy[reader] = reads;
             }, "reader-" + k);
@@ -101,6 +105,8 @@ class LiveGeneratedCountTest {
         }
         SplittableRandom rnd = new SplittableRandom(11);
         try {
+            // the engine starts once both readers have read every handle once, so that they run beside it
+            assertTrue(reading.await(30, java.util.concurrent.TimeUnit.SECONDS), "the readers started");
             for (int step = 0; step < 200_000 && s.stats().finished() < n && failure.get() == null; step++) {
                 Batch b = s.nextBatch();
                 for (int i = 0; i < b.size(); i++) {
