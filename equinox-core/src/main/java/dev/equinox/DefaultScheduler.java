@@ -343,7 +343,7 @@ final class DefaultScheduler implements Scheduler {
                 try {
                     if (!closed) {
                         Prediction p = predictor.predict(r.spec);
-                        r.asyncPrediction = clampPrediction(p.outputTokens(), r.spec);
+                        r.ownPrediction = clampPrediction(p.outputTokens(), r.spec);
                     }
                 } catch (RuntimeException e) {
                     LOG.debug("predictor {} failed for request {}; the fallback is used", predictor.name(), r.id, e);
@@ -628,9 +628,11 @@ final class DefaultScheduler implements Scheduler {
                 continue;
             }
             if (!predictor.isBlocking()) {
-                r.predicted = predict(predictor, r.spec);
+                int own = ownPrediction(r.spec);
+                r.ownPrediction = own;
+                r.predicted = own > 0 ? own : predict(fallback, r.spec);
             } else {
-                int ready = r.asyncPrediction;
+                int ready = r.ownPrediction;
                 r.predicted = ready > 0 ? ready : predict(fallback, r.spec);
             }
             r.seq = seqCounter++;
@@ -655,6 +657,16 @@ final class DefaultScheduler implements Scheduler {
                 policy.onWeightChanged(i);
             }
             knownTenants = n;
+        }
+    }
+
+    /** The (non-blocking) predictor's prediction, clamped; 0 if it failed (the caller then asks the fallback). */
+    private int ownPrediction(RequestSpec spec) {
+        try {
+            return clampPrediction(predictor.predict(spec).outputTokens(), spec);
+        } catch (RuntimeException e) {
+            LOG.debug("predictor {} failed; the fallback is used", predictor.name(), e);
+            return 0;
         }
     }
 
@@ -902,7 +914,7 @@ final class DefaultScheduler implements Scheduler {
 
     /** Takes up r's asynchronous prediction if it has arrived; r is its tenant's queue head, so the policy is told. */
     private void refreshPrediction(Req r) {
-        int ready = r.asyncPrediction;
+        int ready = r.ownPrediction;
         if (ready > 0 && ready != r.predicted) {
             r.predicted = ready;
             policy.onHeadChanged(r.tenantIndex);
@@ -1265,7 +1277,7 @@ final class DefaultScheduler implements Scheduler {
             policy.onFinished(r);
             if (reason != FinishReason.ABORT) {
                 try {
-                    predictor.observe(r.spec, r.generated);
+                    predictor.observe(r.spec, r.generated, r.ownPrediction);
                 } catch (RuntimeException e) {
                     LOG.debug("predictor {} failed to observe request {}", predictor.name(), r.id, e);
                 }

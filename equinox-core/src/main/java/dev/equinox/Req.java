@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
  * The scheduler's record of one request; it is also the caller's {@link RequestHandle}, so submission allocates
  * one object (plus its future). Fields are written by the owner of the engine state (the engine thread, or the
  * thread that closes the scheduler while the engine is between calls), except {@link #cancelRequested} (any
- * thread, CAS), {@link #asyncPrediction} (the prediction executor), and the terminal fields of a request failed
+ * thread, CAS), {@link #ownPrediction} (the prediction executor, for a blocking predictor), and the terminal fields of a request failed
  * by close straight from the submission queue (by the one thread that polled it). {@link #status} is read with
  * acquire (volatile) semantics and written last with release semantics, so a caller that sees a terminal status
  * sees the timestamps and counts behind it.
@@ -39,8 +39,12 @@ final class Req implements RequestHandle {
 
     /** Read as a volatile (acquire); written with release stores (setStatus): a publication needs no store-load fence. */
     volatile RequestStatus status;
-    /** Set by the prediction executor for blocking predictors; 0 until ready (a prediction is at least 1). */
-    volatile int asyncPrediction;
+    /**
+     * The scheduler's predictor's own prediction (clamped to the output cap), whether or not it was used: set by the
+     * prediction executor for a blocking predictor, by the engine thread otherwise; 0 while there is none (not ready
+     * yet, or the predictor failed: a prediction is at least 1). Handed back to {@code Predictor.observe}.
+     */
+    volatile int ownPrediction;
 
     // engine-thread state
     long seq;                 // arrival order (re-used after preemption so it stays first)

@@ -25,6 +25,10 @@ class PredictionPathTest {
     static final class Recording implements Predictor {
         final List<String> predictThreads = new CopyOnWriteArrayList<>();
         final List<Integer> observed = new CopyOnWriteArrayList<>();
+        /** The scheduler's record of this predictor's own prediction for each observed request (0: none). */
+        final List<Integer> observedPredicted = new CopyOnWriteArrayList<>();
+        /** The same by prompt length (finishing order depends on lengths). */
+        final java.util.Map<Integer, Integer> predictedByPrompt = new java.util.concurrent.ConcurrentHashMap<>();
         final boolean blocking;
         final ToIntFunction<RequestSpec> answer;
 
@@ -45,8 +49,10 @@ class PredictionPathTest {
         }
 
         @Override
-        public void observe(RequestSpec request, int actualOutputTokens) {
+        public void observe(RequestSpec request, int actualOutputTokens, int predictedOutputTokens) {
             observed.add(actualOutputTokens);
+            observedPredicted.add(predictedOutputTokens);
+            predictedByPrompt.put(request.promptTokens(), predictedOutputTokens);
         }
 
         @Override
@@ -120,11 +126,11 @@ class PredictionPathTest {
         Recording p = new Recording(true, spec -> 7);
         Scheduler s = Equinox.builder().predictor(p).build();
         RequestHandle h = s.submit(RequestSpec.of("t", 4, 50)).orElseThrow();
-        // asyncPrediction is 0 until the executor has stored the prediction (a prediction is at least 1)
-        for (int i = 0; i < 3000 && ((Req) h).asyncPrediction == 0; i++) {
+        // ownPrediction is 0 until the executor has stored the prediction (a prediction is at least 1)
+        for (int i = 0; i < 3000 && ((Req) h).ownPrediction == 0; i++) {
             Thread.sleep(10);
         }
-        assertEquals(7, ((Req) h).asyncPrediction, "the prediction executor answered within 30 s");
+        assertEquals(7, ((Req) h).ownPrediction, "the prediction executor answered within 30 s");
         assertEquals(List.of("equinox-predictor"), p.predictThreads);
         s.nextBatch();
         assertEquals(7, h.predictedOutputTokens());
@@ -278,6 +284,52 @@ class PredictionPathTest {
         s.complete(s.nextBatch(), 1, Double.NaN);
         assertEquals(RequestStatus.FINISHED, length.status());
         assertEquals(List.of(2, 3), p.observed);
+        assertEquals(List.of(2, 2), p.observedPredicted, "its own predictions handed back");
         assertNotEquals(RequestStatus.FINISHED, aborted.status());
+    }
+
+    private static void runToEnd(Scheduler s) {
+        for (int i = 0; i < 1000 && s.stats().waiting() + s.stats().running() > 0; i++) {
+            Batch b = s.nextBatch();
+            if (!b.isEmpty()) {
+                s.complete(b, 1, Double.NaN);
+            }
+        }
+        assertEquals(0, s.stats().waiting() + s.stats().running());
+    }
+
+    @Test
+    void observe_cheapPredictor_ownPredictionClampedOrZeroWhenItThrew() {
+        Recording p = new Recording(false, spec -> {
+            if (spec.promptTokens() == 5) {
+                throw new IllegalStateException("no prediction for this one");
+            }
+            return spec.promptTokens() == 6 ? 1000 : 3;
+        });
+        Scheduler s = Equinox.builder().predictor(p).fallbackPredictor(new Recording(false, spec -> 9)).build();
+        s.submit(RequestSpec.of("t", 4, 50).withExpectedOutputTokens(7)).orElseThrow();
+        s.submit(RequestSpec.of("t", 5, 50)).orElseThrow(); // the fallback's 9 is used, and is not this predictor's
+        s.submit(RequestSpec.of("t", 6, 20)).orElseThrow(); // 1000 clamped to the cap
+        runToEnd(s);
+        assertEquals(java.util.Map.of(4, 3, 5, 0, 6, 20), p.predictedByPrompt);
+    }
+
+    @Test
+    void observe_blockingPredictor_itsPredictionEvenWhenItArrivedTooLate_zeroWhenItNeverCame() {
+        Parked ex = new Parked();
+        Recording p = new Recording(true, spec -> 40);
+        Scheduler s = Equinox.builder().predictor(p).predictionExecutor(ex)
+                .fallbackPredictor(new Recording(false, spec -> 3)).maxRunning(1).build();
+        RequestHandle late = s.submit(RequestSpec.of("t", 10, 80)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // admitted on the fallback's 3
+        assertEquals(3, late.predictedOutputTokens());
+        ex.runAll(); // its prediction arrives while it runs
+        Parked never = ex;
+        runToEnd(s);
+        RequestHandle none = s.submit(RequestSpec.of("t", 10, 80)).orElseThrow();
+        never.tasks.clear(); // this one's prediction task is dropped
+        runToEnd(s);
+        assertEquals(RequestStatus.FINISHED, none.status());
+        assertEquals(List.of(40, 0), p.observedPredicted);
     }
 }

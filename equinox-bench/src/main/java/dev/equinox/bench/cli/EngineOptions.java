@@ -11,7 +11,8 @@ public final class EngineOptions {
     boolean vtcReference;
 
     @Option(names = "--predictor", paramLabel = "NAME", description = "Output-length predictor: oracle, oracle50, moving-average, "
-            + "max-tokens, mope (default: moving-average; max-tokens with --vtc-reference).")
+            + "max-tokens, mope, oracle:R, or any of them + '+calibrated' (online per-tenant correction; "
+            + "default: moving-average; max-tokens with --vtc-reference).")
     String predictor;
 
     @Option(names = "--cost-model", paramLabel = "NAME", description = "Engine cost model: calibrated (default; Llama-2-7B A100), "

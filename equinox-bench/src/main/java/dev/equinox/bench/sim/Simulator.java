@@ -204,10 +204,15 @@ public final class Simulator {
 
     /**
      * The predictor of a config: {@code oracle50} and {@code oracle:R} (+/- R noise) use the config's seed; other
-     * names go to {@link Predictors#byName} (which finds {@code mope} through its ServiceLoader provider).
+     * names go to {@link Predictors#byName} (which finds {@code mope} through its ServiceLoader provider); any of
+     * them followed by {@code +calibrated} is wrapped in {@link Predictors#calibrated}.
      */
     static dev.equinox.spi.Predictor predictor(SimConfig c) {
         String name = c.predictor();
+        String suffix = Predictors.CALIBRATED_SUFFIX;
+        if (name.endsWith(suffix) && name.length() > suffix.length()) {
+            return Predictors.calibrated(predictor(c.withPredictor(name.substring(0, name.length() - suffix.length()))));
+        }
         if (name.equals("oracle50")) {
             return Predictors.oracle(0.5, c.seed());
         }
