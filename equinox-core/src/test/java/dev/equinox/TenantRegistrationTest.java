@@ -16,6 +16,27 @@ class TenantRegistrationTest {
         s.complete(s.nextBatch(), 1, Double.NaN);
     }
 
+    /** Starts {@code threads} threads running {@code body} (given the thread's number) all at once; returns them. */
+    private static Thread[] racing(int threads, java.util.function.IntConsumer body) {
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        Thread[] ts = new Thread[threads];
+        for (int k = 0; k < threads; k++) {
+            int n = k;
+            ts[k] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                body.accept(n);
+            });
+            ts[k].start();
+        }
+        start.countDown();
+        return ts;
+    }
+
     private static void stepIfAny(Scheduler s) {
         Batch b = s.nextBatch();
         if (!b.isEmpty()) {
@@ -124,24 +145,12 @@ class TenantRegistrationTest {
         int tenants = 3000;
         int threads = 4;
         java.util.List<RequestHandle> handles = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-        Thread[] submitters = new Thread[threads];
-        for (int k = 0; k < threads; k++) {
+        Thread[] submitters = racing(threads, k -> {
             int offset = k * (tenants / threads) / 2; // neighbouring threads overlap on half their tenants
-            submitters[k] = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int i = 0; i < tenants / 2; i++) {
-                    handles.add(s.submit(RequestSpec.of("user-" + (offset + i) % tenants, 8, 2)).orElseThrow());
-                }
-            });
-            submitters[k].start();
-        }
-        start.countDown();
+            for (int i = 0; i < tenants / 2; i++) {
+                handles.add(s.submit(RequestSpec.of("user-" + (offset + i) % tenants, 8, 2)).orElseThrow());
+            }
+        });
         boolean submitting = true;
         while (submitting || s.stats().waiting() + s.stats().running() > 0) {
             submitting = false;
@@ -187,24 +196,12 @@ class TenantRegistrationTest {
         int threads = 4;
         int perThread = 400;
         java.util.List<Submission> subs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-        Thread[] submitters = new Thread[threads];
-        for (int k = 0; k < threads; k++) {
+        Thread[] submitters = racing(threads, k -> {
             int offset = k * perThread / 2; // neighbouring threads overlap on half their tenants
-            submitters[k] = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int i = 0; i < perThread; i++) {
-                    subs.add(s.submit(RequestSpec.of("user-" + (offset + i), 8, 2)));
-                }
-            });
-            submitters[k].start();
-        }
-        start.countDown();
+            for (int i = 0; i < perThread; i++) {
+                subs.add(s.submit(RequestSpec.of("user-" + (offset + i), 8, 2)));
+            }
+        });
         for (Thread t : submitters) {
             t.join();
         }
