@@ -26,8 +26,9 @@ import java.util.concurrent.Executor;
  * <p>Defaults: policy FCFS; token budget 2048 per step; max running 256; KV cache 2048 blocks of 16 tokens;
  * prefill chunk 512 tokens; context limit 8192 tokens; KV margin 10 % of the predicted output; predictor VTC's
  * per-tenant moving average with fallback max-tokens; the VTC A10G linear cost model; system ticker; waiting
- * limit 65,536 in total and per tenant; tenants need no registration and are not limited in number; token weights w_p = 1, w_q = 2;
- * stall-free batching; adaptive batching as the policy prefers (on for Equinox, off otherwise).
+ * limit 65,536 in total and per tenant; tenants need no registration and are not limited in number; token
+ * weights w_p = 1, w_q = 2; stall-free batching; adaptive batching as the policy prefers (on for Equinox, off
+ * otherwise).
  */
 public final class Equinox {
     static final int UNSET = -1;

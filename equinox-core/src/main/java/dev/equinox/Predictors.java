@@ -78,10 +78,12 @@ public final class Predictors {
      * exponential moving average (weight {@code weight}; the first observation sets it) of log(actual / base's
      * prediction) over its finished requests. A prompt-only model (MoPE) ranks a tenant's requests; this follows the
      * tenant's length scale, which a model trained on another data set cannot know (the {@code mope+online} rows of
-     * docs/mope.md evaluate the same correction on unrounded predictions: across data sets, mean L1 83.8 -> 25.6
-     * and 143.1 -> 106.7 tokens). The
-     * correction learns from the prediction the scheduler received ({@link Predictor#observe(RequestSpec, int,
-     * int)}); requests without one teach nothing. Blocking if {@code base} is; thread-safe when {@code base} is
+     * docs/mope.md evaluate this correction one request at a time on unrounded predictions: across data sets, mean
+     * L1 83.8 -> 25.6 and 143.1 -> 106.7 tokens). It learns from the prediction the scheduler received
+     * ({@link Predictor#observe(RequestSpec, int, int)}): b moves by {@code weight} x log(actual / that prediction),
+     * which is the moving average of the base's log error when no other request of the tenant finished in between,
+     * and with requests in flight still settles where the tenant's predictions are right on (log) average.
+     * Requests without a prediction teach nothing. Blocking if {@code base} is; thread-safe when {@code base} is
      * (corrections are read by predictions while the engine thread writes them). Predictions carry output tokens
      * only (the base's performance fields describe its own token count). The same prompt can get different
      * predictions as the tenant's history grows: this is state, not noise.
