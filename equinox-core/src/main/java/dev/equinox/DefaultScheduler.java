@@ -304,18 +304,21 @@ final class DefaultScheduler implements Scheduler {
                     + spec.maxOutputTokens() + " = " + total + " exceeds the context limit " + maxContext);
         }
         Tenant t = tenantsById.get(tenantId);
-        if (t == null) {
-            if (requireRegistration) {
-                return reject(tenantId, Rejection.UNKNOWN_TENANT, "tenant is not registered");
-            }
-            t = tenant(tenantId, 1.0, false);
-            if (t == null) {
-                return reject(tenantId, Rejection.TENANT_LIMIT, "the scheduler already keeps its limit of " + maxTenants + " tenants");
-            }
+        if (t == null && requireRegistration) {
+            return reject(tenantId, Rejection.UNKNOWN_TENANT, "tenant is not registered");
         }
+        long queuedAt = ticker.read(); // before any permit is taken: nothing to give back if a user ticker throws
         if (waitingPermits.incrementAndGet() > maxWaiting) {
             waitingPermits.decrementAndGet();
             return reject(tenantId, Rejection.QUEUE_FULL, maxWaiting + " requests are already waiting");
+        }
+        if (t == null) {
+            // created only once the request has its place: a refused submission leaves no tenant behind
+            t = tenant(tenantId, 1.0, false);
+            if (t == null) {
+                waitingPermits.decrementAndGet();
+                return reject(tenantId, Rejection.TENANT_LIMIT, "the scheduler already keeps its limit of " + maxTenants + " tenants");
+            }
         }
         if (t.waitingPermits.incrementAndGet() > maxWaitingPerTenant) {
             t.waitingPermits.decrementAndGet();
@@ -323,7 +326,7 @@ final class DefaultScheduler implements Scheduler {
             return reject(tenantId, Rejection.TENANT_QUEUE_FULL, "tenant already has " + maxWaitingPerTenant + " requests waiting");
         }
         Req r = new Req(ids.getAndIncrement(), t, spec, this);
-        r.queuedAt = ticker.read();
+        r.queuedAt = queuedAt;
         if (predictor.isBlocking()) {
             startAsyncPrediction(r);
         }
@@ -348,7 +351,10 @@ final class DefaultScheduler implements Scheduler {
                 } catch (RuntimeException e) {
                     LOG.debug("predictor {} failed for request {}; the fallback is used", predictor.name(), r.id, e);
                 } finally {
-                    if (predictionsInFlight.decrementAndGet() == 0 && closed) {
+                    // only once the engine state is closed (CLOSED, after which the engine makes no call): closing while
+                    // the engine thread is inside a call could pull a native predictor from under its observe or
+                    // fallback; the closer re-reads the count after setting CLOSED, so one of the two closes it
+                    if (predictionsInFlight.decrementAndGet() == 0 && gate.get() == CLOSED) {
                         closePredictor();
                     }
                 }
@@ -545,12 +551,21 @@ final class DefaultScheduler implements Scheduler {
         freeBlocks = totalBlocks;
     }
 
-    /** Fails the submissions not yet drained; any thread, once {@code closed} is set (the inbox is multi-consumer). */
+    /**
+     * Fails the submissions not yet drained; any thread, once the engine state is CLOSED (before that, the thread
+     * that closes it drains the inbox after setting CLOSED). One thread at a time, so request listeners, which may
+     * see these terminal events on a submitting thread, are never called from two threads at once.
+     */
     private void failInboxAfterClose() {
-        Req r;
-        while ((r = inbox.poll()) != null) {
-            releasePermit(r);
-            failClosed(r);
+        if (gate.get() != CLOSED) {
+            return;
+        }
+        synchronized (inbox) {
+            Req r;
+            while ((r = inbox.poll()) != null) {
+                releasePermit(r);
+                failClosed(r);
+            }
         }
     }
 
@@ -704,9 +719,23 @@ final class DefaultScheduler implements Scheduler {
             }
             t.activePos = activeCount;
             active[activeCount++] = t.index;
+            takeUpPrediction(r);
             policy.onBacklogged(t.index);
         } else if (t.head == r) {
+            takeUpPrediction(r);
             policy.onHeadChanged(t.index); // put back in front of the requests that arrived after it
+        }
+    }
+
+    /**
+     * A request becoming its tenant's queue head takes up its asynchronous prediction if that has arrived, so the
+     * policy ranks the head on it rather than on the fallback's (a prediction arriving while it is head already is
+     * taken up when the policy selects the tenant, {@link #refreshPrediction}).
+     */
+    private static void takeUpPrediction(Req head) {
+        int ready = head.ownPrediction;
+        if (ready > 0) {
+            head.predicted = ready;
         }
     }
 
@@ -723,6 +752,7 @@ final class DefaultScheduler implements Scheduler {
             t.activePos = -1;
             policy.onIdle(t.index);
         } else if (wasHead) {
+            takeUpPrediction(t.head);
             policy.onHeadChanged(t.index);
         }
     }
@@ -1368,9 +1398,14 @@ final class DefaultScheduler implements Scheduler {
         r.future.complete(result);
     }
 
+    /** Listeners must not throw; one that does is logged and skipped, so the request's future still completes. */
     private void notifyTerminal(Req r, RequestResult result) {
         for (RequestListener l : listeners) {
-            l.onTerminal(r, result);
+            try {
+                l.onTerminal(r, result);
+            } catch (RuntimeException e) {
+                LOG.warn("request listener {} threw on request {}; ignored", l, r.id, e);
+            }
         }
     }
 

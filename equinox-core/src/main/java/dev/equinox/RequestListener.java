@@ -3,8 +3,9 @@ package dev.equinox;
 /**
  * Callbacks on request events, invoked on the engine thread in the order they happen (the terminal events of
  * requests failed by {@link Scheduler#close()} may come from the closing thread, or from a submitting thread
- * whose submission raced the close). Implementations must be fast, must not throw, and must not call back into
- * the scheduler. Default methods do nothing.
+ * whose submission raced the close), but never from two threads at once. Implementations must be fast, must not
+ * throw (one that throws from {@code onTerminal} is logged and skipped; the request's future still completes), and
+ * must not call back into the scheduler. Default methods do nothing.
  */
 public interface RequestListener {
     /** {@code r} was admitted into the running set (also after a preemption). */

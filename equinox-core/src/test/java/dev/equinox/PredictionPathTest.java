@@ -203,6 +203,30 @@ class PredictionPathTest {
         assertEquals(45, s.stats().kvBlocksUsed(), "reserved on the model's prediction");
     }
 
+    /**
+     * A prediction that arrives while its request waits behind its tenant's head is taken up when the request
+     * becomes the head, before the policy ranks it (not only once the policy has chosen the tenant).
+     */
+    @Test
+    void blockingPredictor_arrivedWhileBehindTheHead_takenUpWhenItBecomesHead() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().predictor(new Recording(true, spec -> 40)).predictionExecutor(ex)
+                .fallbackPredictor(new Recording(false, spec -> 3)).maxRunning(1).tokenBudget(64).chunkSize(64).build();
+        RequestHandle first = s.submit(RequestSpec.of("a", 4, 100)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // first runs, holding the one slot
+        RequestHandle second = s.submit(RequestSpec.of("a", 5, 100)).orElseThrow();
+        RequestHandle third = s.submit(RequestSpec.of("a", 6, 100)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // drained on the fallback's 3; no room
+        assertEquals(3, third.predictedOutputTokens());
+        ex.tasks.get(2).run(); // third's prediction arrives while second heads the queue
+        Batch b = s.nextBatch();
+        b.reportById(first.id(), 1, FinishReason.STOP);
+        s.complete(b, 1, Double.NaN);
+        s.nextBatch(); // second is admitted: third becomes the head
+        assertEquals(RequestStatus.RUNNING, second.status());
+        assertEquals(40, third.predictedOutputTokens(), "the head carries its arrived prediction");
+    }
+
     @Test
     void cheapPredictorThrows_fallbackUsed() {
         Scheduler s = Equinox.builder().predictor(throwing(false)).fallbackPredictor(new Recording(false, spec -> 6)).build();

@@ -144,10 +144,18 @@ class SchedulerCloseTest {
             Scheduler s = Equinox.builder().tokenBudget(256).maxRunning(64).chunkSize(32).kvCache(256, 4)
                     .maxContext(256).build();
             AtomicIntegerArray events = new AtomicIntegerArray(1 << 16);
+            AtomicInteger inside = new AtomicInteger();
+            AtomicBoolean overlapped = new AtomicBoolean();
             s.addListener(new RequestListener() {
                 @Override
                 public void onTerminal(RequestHandle r, RequestResult result) {
+                    // listeners are not required to be thread-safe: two threads must never be in here at once
+                    if (inside.incrementAndGet() > 1) {
+                        overlapped.set(true);
+                    }
                     events.incrementAndGet((int) r.id());
+                    Thread.onSpinWait();
+                    inside.decrementAndGet();
                 }
             });
             ConcurrentLinkedQueue<RequestHandle> accepted = new ConcurrentLinkedQueue<>();
@@ -201,6 +209,7 @@ class SchedulerCloseTest {
             stop.set(true);
             engine.join();
             assertNull(error.get());
+            assertFalse(overlapped.get(), "round " + round + ": terminal events from two threads at once");
             for (RequestHandle h : accepted) {
                 h.completion().handle((r, e) -> null).get(10, TimeUnit.SECONDS);
                 assertTrue(h.status() == RequestStatus.FINISHED || h.status() == RequestStatus.CANCELLED
@@ -262,6 +271,64 @@ class SchedulerCloseTest {
         assertTrue(closedLatch.await(10, TimeUnit.SECONDS), "predictor closed once the prediction returned");
         assertFalse(closedDuringPredict.get());
         assertEquals(1, predictions.get(), "the prediction queued before close was skipped");
+    }
+
+    /**
+     * close() while the engine thread is inside complete(), and a blocking prediction finishing meanwhile: the
+     * predictor stays open until the engine's call returns (the engine may still call it), then closes once.
+     */
+    @Test
+    void close_predictionEndsWhileEngineInsideACall_predictorClosedOnlyAfterTheCall() throws Exception {
+        AtomicInteger closes = new AtomicInteger();
+        PredictionPathTest.Parked ex = new PredictionPathTest.Parked();
+        Predictor p = new Predictor() {
+            @Override
+            public String name() {
+                return "native";
+            }
+
+            @Override
+            public boolean isBlocking() {
+                return true;
+            }
+
+            @Override
+            public Prediction predict(RequestSpec request) {
+                return Prediction.ofTokens(4);
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        Scheduler s = Equinox.builder().predictor(p).predictionExecutor(ex).build();
+        s.submit(RequestSpec.of("t", 4, 8)).orElseThrow();
+        s.submit(RequestSpec.of("t", 4, 8)).orElseThrow();
+        ex.tasks.remove(1).run(); // one prediction ran; the other is still queued
+        AtomicInteger closesDuringCall = new AtomicInteger(-1);
+        s.addListener(new RequestListener() {
+            @Override
+            public void onStep(Batch batch, long durationNanos, double gpuUtilization) {
+                if (closesDuringCall.get() >= 0) {
+                    return;
+                }
+                Thread other = new Thread(() -> {
+                    s.close();
+                    ex.runAll(); // the last prediction in flight ends while the engine is still in complete()
+                });
+                other.start();
+                try {
+                    other.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                closesDuringCall.set(closes.get());
+            }
+        });
+        s.complete(s.nextBatch(), 1, Double.NaN);
+        assertEquals(0, closesDuringCall.get(), "closed under the engine's call");
+        assertEquals(1, closes.get(), "closed once the call returned");
     }
 
     @Test

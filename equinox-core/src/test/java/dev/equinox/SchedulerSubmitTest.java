@@ -204,6 +204,37 @@ class SchedulerSubmitTest {
     }
 
     @Test
+    void submit_newTenantRefusedForAFullQueue_leavesNoTenantBehind() {
+        Scheduler s = Equinox.builder().maxTenants(2).queueLimits(1, 1).maxRunning(1).tokenBudget(16).chunkSize(16).build();
+        RequestHandle a = s.submit(RequestSpec.of("a", 4, 1)).orElseThrow();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Rejection.QUEUE_FULL, rejected(s.submit(RequestSpec.of("user-" + i, 4, 1))).reason());
+            assertNull(s.tenantStats("user-" + i), "a refused submission created its tenant");
+        }
+        runStep(s); // a runs: the queue has room again
+        assertEquals(RequestStatus.FINISHED, a.status());
+        assertTrue(s.submit(RequestSpec.of("user-0", 4, 1)).accepted(), "the refusals used up no tenant slot");
+    }
+
+    @Test
+    void listenerThrowsOnTerminal_requestStillCompletes() {
+        Scheduler s = Equinox.builder().build();
+        s.addListener(new RequestListener() {
+            @Override
+            public void onTerminal(RequestHandle r, RequestResult result) {
+                throw new IllegalStateException("a listener that breaks its contract");
+            }
+        });
+        RequestHandle h = s.submit(RequestSpec.of("a", 4, 1)).orElseThrow();
+        runStep(s);
+        assertEquals(RequestStatus.FINISHED, h.status());
+        assertTrue(h.completion().isDone(), "the future completes whatever the listener does");
+        RequestHandle queued = s.submit(RequestSpec.of("a", 4, 1)).orElseThrow();
+        s.close();
+        assertTrue(queued.completion().isCompletedExceptionally(), "failed by close despite the listener");
+    }
+
+    @Test
     void submit_exceedsContext_rejectedWithTheNumbers() {
         Scheduler s = Equinox.builder().maxContext(1000).build();
         Submission.Rejected r = rejected(s.submit(RequestSpec.of("a", 600, 401)));

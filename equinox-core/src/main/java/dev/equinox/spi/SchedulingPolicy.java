@@ -15,6 +15,9 @@ import dev.equinox.RequestHandle;
  * out; after the engine ran the step, {@link #onStepCompleted} (tokens already applied, finish reasons final)
  * and {@link #onFinished} for each request that ended.
  *
+ * <p>Methods must not throw: the scheduler does not catch a policy's exceptions, so one escapes the engine call
+ * ({@code nextBatch}, {@code complete}, {@code fail}) with that step partly applied.
+ *
  * <p>Implementations in this library: {@code Policies.fcfs()}, {@code priority()}, {@code vtc()},
  * {@code equinox()}. Each passes the conformance kit in the test jar ({@code SchedulingPolicyConformanceTest}).
  */
