@@ -31,8 +31,14 @@ public record FairnessOptions(int ticks, double warmupSeconds, double windowSeco
         if (ticks < 1) {
             throw new IllegalArgumentException("ticks must be >= 1, got " + ticks);
         }
-        if (!(warmupSeconds >= 0) || !(windowSeconds > 0)) {
-            throw new IllegalArgumentException("warmup must be >= 0 and window > 0, got " + warmupSeconds + ", " + windowSeconds);
+        if (!(warmupSeconds >= 0) || !(windowSeconds > 0) || Double.isInfinite(warmupSeconds) || Double.isInfinite(windowSeconds)) {
+            throw new IllegalArgumentException("warmup must be finite and >= 0 and window finite and > 0, got " + warmupSeconds
+                    + ", " + windowSeconds);
+        }
+        if (!(promptWeight >= 0) || !(outputWeight >= 0) || Double.isInfinite(promptWeight) || Double.isInfinite(outputWeight)
+                || promptWeight + outputWeight == 0) {
+            throw new IllegalArgumentException("token weights must be finite, >= 0 and not both 0, got " + promptWeight + ", "
+                    + outputWeight);
         }
         weights = Map.copyOf(Objects.requireNonNull(weights, "weights"));
         for (Map.Entry<String, Double> e : weights.entrySet()) {
@@ -59,9 +65,6 @@ public record FairnessOptions(int ticks, double warmupSeconds, double windowSeco
 
     /** A copy that prices service with other token weights (w_p per prompt token, w_q per output token). */
     public FairnessOptions withTokenWeights(double prompt, double output) {
-        if (!(prompt >= 0) || !(output >= 0) || Double.isInfinite(prompt) || Double.isInfinite(output) || prompt + output == 0) {
-            throw new IllegalArgumentException("token weights must be finite, >= 0 and not both 0, got " + prompt + ", " + output);
-        }
         return new FairnessOptions(ticks, warmupSeconds, windowSeconds, prompt, output, skipFinishedBefore, weights);
     }
 

@@ -5,6 +5,7 @@ import dev.equinox.RequestHandle;
 import dev.equinox.RequestListener;
 import dev.equinox.RequestResult;
 import dev.equinox.Ticker;
+import dev.equinox.internal.LongLongMap;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -85,6 +86,14 @@ public final class FairnessTracker implements RequestListener {
     private double[] ringFinished = new double[0];
     private long cur = NONE;
     private long firstNanos = NONE;
+    /**
+     * Requests whose arrival was counted and which have not ended: {@link #WAITING} for their first token, or
+     * {@link #STARTED}. Only these are settled at their end, so requests never reported to {@link #onSubmitted}
+     * (submitted before the tracker, or through another path) leave demand and backlog alone.
+     */
+    private final LongLongMap pending = new LongLongMap(256);
+    private static final long WAITING = 0;
+    private static final long STARTED = 1;
 
     private FairnessTracker(Ticker ticker, FairnessOptions o, int buckets, ToDoubleFunction<String> weightOf) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -146,7 +155,8 @@ public final class FairnessTracker implements RequestListener {
             drainArrivals();
             int t = tenant(r);
             add(service, ringService, t, r.firstTokenAtNanos(), promptWeight * r.spec().promptTokens());
-            if (fed) {
+            if (pending.get(r.id()) == WAITING) {
+                pending.put(r.id(), STARTED);
                 changeWaiting(t, -1);
             }
         } finally {
@@ -187,13 +197,16 @@ public final class FairnessTracker implements RequestListener {
             drainArrivals();
             int t = tenant(r);
             int generated = r.generatedTokens();
-            if (fed) {
+            // the end first: it advances the ring to the request's end, where a backlog that ends here is dated
+            add(finished, ringFinished, t, r.finishedAtNanos(), promptWeight * r.spec().promptTokens() + outputWeight * generated);
+            long state = pending.get(r.id());
+            if (state != LongLongMap.ABSENT) { // only a request whose arrival was counted is settled
+                pending.remove(r.id());
                 add(demand, ringDemand, t, r.queuedAtNanos(), outputWeight * (generated - r.spec().maxOutputTokens()));
-                if (r.firstTokenAtNanos() < 0) {
+                if (state == WAITING) {
                     changeWaiting(t, -1);
                 }
             }
-            add(finished, ringFinished, t, r.finishedAtNanos(), promptWeight * r.spec().promptTokens() + outputWeight * generated);
         } finally {
             lock.unlockWrite(s);
         }
@@ -201,13 +214,40 @@ public final class FairnessTracker implements RequestListener {
 
     // ------------------------------------------------------------------ engine thread, under the write lock
 
+    /**
+     * Counts the arrivals reported since the last callback. By the time one is drained the engine may already have
+     * given the request its first token, or ended it (it was reported after {@code submit} returned, or drained at a
+     * later callback): such a request is counted as it is now, its wait recorded as a backlog that ended at its first
+     * token (or its end), so that no later event undoes what was never done.
+     */
     private void drainArrivals() {
         RequestHandle r;
         while ((r = arrivals.poll()) != null) {
             int t = tenant(r);
-            add(demand, ringDemand, t, r.queuedAtNanos(),
-                    promptWeight * r.spec().promptTokens() + outputWeight * r.spec().maxOutputTokens());
-            changeWaiting(t, 1);
+            double prompt = promptWeight * r.spec().promptTokens();
+            long first = r.firstTokenAtNanos();
+            if (r.status().isTerminal()) {
+                add(demand, ringDemand, t, r.queuedAtNanos(), prompt + outputWeight * r.generatedTokens());
+                backlogUntil(t, first >= 0 ? first : r.finishedAtNanos());
+            } else {
+                add(demand, ringDemand, t, r.queuedAtNanos(), prompt + outputWeight * r.spec().maxOutputTokens());
+                if (first >= 0) {
+                    pending.put(r.id(), STARTED);
+                    backlogUntil(t, first);
+                } else {
+                    pending.put(r.id(), WAITING);
+                    changeWaiting(t, 1);
+                }
+            }
+        }
+    }
+
+    /** Tenant t was backlogged until {@code atNanos} (a wait that ended before its arrival was drained). */
+    private void backlogUntil(int t, long atNanos) {
+        slotOf(atNanos); // advances the ring if that time is later than anything recorded
+        long k = Math.floorDiv(atNanos, bucketNanos);
+        if (k > lastBacklog[t]) { // NONE is the least long
+            lastBacklog[t] = k;
         }
     }
 

@@ -60,6 +60,9 @@ import java.util.function.ToDoubleFunction;
  * the registry's scrape threads.
  */
 public final class EquinoxMetrics implements MeterBinder {
+    /** Tag keys the binder sets on its own meters; common tags may not use them. */
+    static final java.util.List<String> RESERVED_TAG_KEYS = java.util.List.of("tenant", "counter", "finished_reason");
+
     /** The tag value that tenants beyond the tag cap fold into. */
     public static final String OTHER_TENANT = "other";
 
@@ -385,10 +388,22 @@ public final class EquinoxMetrics implements MeterBinder {
             return this;
         }
 
-        /** Tags added to every meter (for example the engine or model name). */
+        /**
+         * Tags added to every meter (for example the engine or model name).
+         *
+         * @throws IllegalArgumentException for a key the binder sets itself ({@code tenant}, {@code counter},
+         *                                  {@code finished_reason}): it would be overridden, merging series
+         */
         public Builder tags(Iterable<Tag> commonTags) {
             requireUnset("tags", tags == null);
-            tags = Tags.of(Objects.requireNonNull(commonTags, "tags"));
+            Tags t = Tags.of(Objects.requireNonNull(commonTags, "tags"));
+            for (Tag tag : t) {
+                if (RESERVED_TAG_KEYS.contains(tag.getKey())) {
+                    throw new IllegalArgumentException("tag key '" + tag.getKey() + "' is set by the binder itself; reserved keys: "
+                            + RESERVED_TAG_KEYS);
+                }
+            }
+            tags = t;
             return this;
         }
 

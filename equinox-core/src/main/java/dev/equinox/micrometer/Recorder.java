@@ -5,6 +5,7 @@ import dev.equinox.RequestHandle;
 import dev.equinox.RequestListener;
 import dev.equinox.RequestResult;
 import dev.equinox.RequestStatus;
+import dev.equinox.internal.LongLongMap;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Recorder implements RequestListener {
     private final EquinoxMetrics metrics;
-    private final LongLongMap lastToken = new LongLongMap(256);
+    final LongLongMap lastToken = new LongLongMap(256); // package-private: RecorderTest checks it is emptied
     private long[] ended = new long[64];
     private int endedCount;
 
@@ -48,7 +49,7 @@ final class Recorder implements RequestListener {
     public void onStep(Batch b, long durationNanos, double gpuUtilization) {
         EquinoxMetrics.Meters m = metrics.meters;
         if (m == null) {
-            endedCount = 0;
+            endedCount = 0; // nothing is in the map before the meters exist
             return;
         }
         long now = metrics.ticker().read();
@@ -77,14 +78,18 @@ final class Recorder implements RequestListener {
         if (metrics.maxTenantTags() > 0) {
             metrics.seeTenant(r.tenantIndex(), r.tenant());
         }
+        if (r.firstTokenAtNanos() >= 0) {
+            // its last token's time may be in the map (or be put there by this step's onStep, whatever the meters
+            // were when it ended): removed at the end of the step
+            if (endedCount == ended.length) {
+                ended = Arrays.copyOf(ended, endedCount * 2);
+            }
+            ended[endedCount++] = r.id();
+        }
         EquinoxMetrics.Meters m = metrics.meters;
         if (m == null) {
             return;
         }
-        if (endedCount == ended.length) {
-            ended = Arrays.copyOf(ended, endedCount * 2);
-        }
-        ended[endedCount++] = r.id();
         if (status == RequestStatus.FINISHED) {
             long queued = r.queuedAtNanos();
             long scheduled = r.firstScheduledAtNanos();

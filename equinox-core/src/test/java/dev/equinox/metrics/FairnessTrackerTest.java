@@ -13,6 +13,7 @@ import dev.equinox.Batch;
 import dev.equinox.Equinox;
 import dev.equinox.Policies;
 import dev.equinox.RequestHandle;
+import dev.equinox.RequestStatus;
 import dev.equinox.RequestListener;
 import dev.equinox.Scheduler;
 import dev.equinox.metrics.ScriptedEngine.Arrival;
@@ -187,6 +188,59 @@ class FairnessTrackerTest {
         assertEquals(0, snap.service()[c], EPS);
         assertEquals(7 / 2.0, snap.demandRate()[c], EPS, "arrival 7 + 2 x 9, settled to 7 + 2 x 0");
         assertTrue(snap.backlogged()[c], "it waited from 0 until its cancel was applied at 2 s");
+    }
+
+    /**
+     * Requests never reported to onSubmitted (submitted before the tracker listened, or past the decorator) beside
+     * reported ones: their first tokens and ends settle nothing, so demand never goes negative and a reported
+     * request of the same tenant still counts as a backlog.
+     */
+    @Test
+    void snapshot_unreportedRequestsBesideReportedOnes_demandAndBacklogOnlyFromReported() {
+        ScriptedEngine e = new ScriptedEngine(1.0, 0);
+        Scheduler s = fcfsOneAtATime(e);
+        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
+        s.addListener(tracker);
+        e.drive(s, List.of(), h -> { });
+        e.submit(new Arrival(0, "A", 10, 2, 8)); // unreported: first token at 1, ends at 2
+        e.submit(new Arrival(0, "A", 10, 2, 8)); // unreported: first token at 3, ends at 4
+        tracker.onSubmitted(e.submit(new Arrival(0, "A", 10, 2, 8))); // reported: waits until its first token at 5
+        e.runUntil(4);
+        assertEquals(4_000_000_000L, e.now);
+        FairnessSnapshot snap = tracker.snapshot();
+        int a = snap.indexOf("A");
+        assertTrue(snap.backlogged()[a], "the reported request waits");
+        assertEquals((10 + 2 * 8) / 4.0, snap.demandRate()[a], EPS, "only the reported arrival, 10 + 2 x 8, over 4 s");
+        e.runToEnd();
+        snap = tracker.snapshot();
+        assertEquals((10 + 2 * 2) / 6.0, snap.demandRate()[a], EPS, "settled to its 2 tokens; the others add nothing");
+    }
+
+    /** A report that arrives after the engine started or even ended the request counts it as it is then. */
+    @Test
+    void snapshot_reportArrivingAfterTheFirstTokenOrTheEnd_countedOnceAsItIsThen() {
+        ScriptedEngine e = new ScriptedEngine(1.0, 0);
+        Scheduler s = fcfsOneAtATime(e);
+        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
+        s.addListener(tracker);
+        e.drive(s, List.of(), h -> { });
+        RequestHandle ended = e.submit(new Arrival(0, "A", 10, 1, 8)); // ends in its first step
+        RequestHandle started = e.submit(new Arrival(0, "B", 10, 3, 8)); // first token at 2, ends at 4
+        e.runUntil(2);
+        assertEquals(RequestStatus.FINISHED, ended.status());
+        assertTrue(started.firstTokenAtNanos() >= 0 && started.status() == RequestStatus.RUNNING);
+        tracker.onSubmitted(ended);
+        tracker.onSubmitted(started);
+        e.runToEnd();
+        e.now = 5_000_000_000L;
+        FairnessSnapshot snap = tracker.snapshot();
+        int a = snap.indexOf("A");
+        int b = snap.indexOf("B");
+        assertEquals((10 + 2 * 1) / 5.0, snap.demandRate()[a], EPS, "counted at its actual cost");
+        assertEquals((10 + 2 * 3) / 5.0, snap.demandRate()[b], EPS, "counted at its cap, settled at its end");
+        e.now = 30_000_000_000L; // long after: nobody may still count as backlogged
+        snap = tracker.snapshot();
+        assertFalse(snap.backlogged()[a] || snap.backlogged()[b], "a late report left a tenant backlogged");
     }
 
     @Test

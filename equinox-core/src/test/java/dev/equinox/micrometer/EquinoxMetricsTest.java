@@ -310,6 +310,17 @@ class EquinoxMetricsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> EquinoxMetrics.builder(raw).fairness(dev.equinox.metrics.FairnessOptions.vtcArtifact(), 0));
         assertThrows(NullPointerException.class, () -> EquinoxMetrics.builder(null));
+        for (String reserved : new String[] {"tenant", "counter", "finished_reason"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> EquinoxMetrics.builder(raw).tags(io.micrometer.core.instrument.Tags.of(reserved, "x")));
+            assertTrue(e.getMessage().contains(reserved), e.getMessage());
+        }
+        EquinoxMetrics.builder(raw).tags(io.micrometer.core.instrument.Tags.of("engine", "vllm")); // others are fine
+        // token weights and the window are checked whichever way the options are made
+        assertThrows(IllegalArgumentException.class, () -> new dev.equinox.metrics.FairnessOptions(1, 0, 60, -1, 2, 1, java.util.Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> new dev.equinox.metrics.FairnessOptions(1, 0, 60, 1, Double.NaN, 1, java.util.Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> new dev.equinox.metrics.FairnessOptions(1, 0, Double.POSITIVE_INFINITY, 1, 2, 1, java.util.Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> dev.equinox.metrics.FairnessOptions.vtcArtifact().withTokenWeights(0, 0));
         EquinoxMetrics metrics = EquinoxMetrics.of(raw);
         metrics.bindTo(new SimpleMeterRegistry());
         assertThrows(IllegalStateException.class, () -> metrics.bindTo(new SimpleMeterRegistry()));

@@ -47,4 +47,24 @@ class RecorderTest {
         long allocated = alloc.bytes();
         assertTrue(allocated < 4096, allocated + " bytes allocated by 20,000 onStep calls recording 64 inter-token latencies each");
     }
+
+    /**
+     * The meters appear between a request's end and the step that produced its last token (a registry bound from
+     * another thread in between): the request's entry in the last-token map is still removed at the end of the step.
+     */
+    @Test
+    void metersBoundBetweenAnEndAndItsStep_lastTokenEntryStillRemoved() {
+        ScriptedEngine e = new ScriptedEngine(0.01, 0);
+        Scheduler raw = Equinox.builder().ticker(e.ticker).build();
+        EquinoxMetrics metrics = EquinoxMetrics.builder(raw).ticker(e.ticker).build();
+        Recorder r = new Recorder(metrics);
+        dev.equinox.RequestHandle h = raw.submit(dev.equinox.RequestSpec.of("t", 4, 1)).orElseThrow();
+        Batch b = raw.nextBatch();
+        raw.complete(b, 1, Double.NaN); // the prefill's token is its only one: finished
+        assertEquals(dev.equinox.RequestStatus.FINISHED, h.status());
+        r.onTerminal(h, h.completion().join()); // no meters yet
+        metrics.bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        r.onStep(b, 1, Double.NaN); // the step that produced its token, seen with meters
+        assertEquals(0, r.lastToken.size(), "the ended request's last-token time was kept");
+    }
 }

@@ -1,13 +1,15 @@
-package dev.equinox.micrometer;
+package dev.equinox.internal;
 
 import java.util.Arrays;
 
 /**
- * A map from request id (&gt;= 0) to a timestamp, in two primitive arrays with linear probing and backward-shift
- * deletion: no boxing, no allocation except when it grows (at half full). Single thread (the engine thread).
+ * A map from request id (&gt;= 0) to a long (a timestamp, a state), in two primitive arrays with linear probing and
+ * backward-shift deletion: no boxing, no allocation except when it grows (at half full). Single thread (the engine
+ * thread). Used by the fairness tracker and the Micrometer recorder; not API (the module does not export this
+ * package).
  */
-final class LongLongMap {
-    static final long ABSENT = Long.MIN_VALUE;
+public final class LongLongMap {
+    public static final long ABSENT = Long.MIN_VALUE;
     private static final long EMPTY = -1;
 
     private long[] keys;
@@ -15,7 +17,7 @@ final class LongLongMap {
     private int size;
     private int mask;
 
-    LongLongMap(int capacity) {
+    public LongLongMap(int capacity) {
         int n = Integer.highestOneBit(Math.max(4, capacity - 1) << 1);
         keys = new long[n];
         values = new long[n];
@@ -23,12 +25,12 @@ final class LongLongMap {
         mask = n - 1;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** The value for {@code key}, or {@link #ABSENT}. */
-    long get(long key) {
+    public long get(long key) {
         for (int i = slot(key); ; i = (i + 1) & mask) {
             long k = keys[i];
             if (k == key) {
@@ -40,7 +42,7 @@ final class LongLongMap {
         }
     }
 
-    void put(long key, long value) {
+    public void put(long key, long value) {
         if (key < 0) {
             throw new IllegalArgumentException("keys must be >= 0, got " + key);
         }
@@ -59,7 +61,7 @@ final class LongLongMap {
         values[i] = value;
     }
 
-    void remove(long key) {
+    public void remove(long key) {
         int i = slot(key);
         while (keys[i] != key) {
             if (keys[i] == EMPTY) {

@@ -1,4 +1,4 @@
-package dev.equinox.micrometer;
+package dev.equinox.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
