@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
@@ -69,6 +70,10 @@ final class BertEncoder implements AutoCloseable {
         this.source = source;
         Map<String, OnnxReader.Tensor> w = hfNames(graph);
         OnnxReader.Tensor word = need(w, "embeddings.word_embeddings.weight");
+        if (word.dims().length != 2 || word.dims()[0] <= 0 || word.dims()[1] <= 0) {
+            throw new MopeException("embeddings.word_embeddings.weight has shape " + Arrays.toString(word.dims())
+                    + ", expected [vocabulary, hidden]");
+        }
         this.vocab = word.rows();
         this.hidden = word.cols();
         this.heads = headsOrZero > 0 ? headsOrZero : defaultHeads(hidden);
@@ -76,13 +81,21 @@ final class BertEncoder implements AutoCloseable {
             throw new MopeException("hidden size " + hidden + " is not divisible by " + heads + " attention heads");
         }
         OnnxReader.Tensor pos = need(w, "embeddings.position_embeddings.weight");
+        if (pos.dims().length != 2 || pos.dims()[0] <= 0 || pos.dims()[1] != hidden) {
+            throw new MopeException("embeddings.position_embeddings.weight has shape " + Arrays.toString(pos.dims())
+                    + ", expected [positions, " + hidden + "]");
+        }
         this.maxPositions = pos.rows();
-        this.wordEmb = word.data();
-        this.posEmb = pos.data();
+        this.wordEmb = finite(word, "embeddings.word_embeddings.weight").data();
+        this.posEmb = finite(pos, "embeddings.position_embeddings.weight").data();
         OnnxReader.Tensor type = w.get("embeddings.token_type_embeddings.weight");
         this.typeEmb0 = new float[hidden];
         if (type != null) {
-            System.arraycopy(type.data(), 0, typeEmb0, 0, hidden);
+            if (type.dims().length != 2 || type.dims()[0] <= 0 || type.dims()[1] != hidden) {
+                throw new MopeException("embeddings.token_type_embeddings.weight has shape " + Arrays.toString(type.dims())
+                        + ", expected [types, " + hidden + "]");
+            }
+            System.arraycopy(finite(type, "embeddings.token_type_embeddings.weight").data(), 0, typeEmb0, 0, hidden);
         }
         TreeSet<Integer> layerIds = new TreeSet<>();
         for (String name : w.keySet()) {
@@ -94,6 +107,27 @@ final class BertEncoder implements AutoCloseable {
         if (layerIds.isEmpty()) {
             throw new MopeException("no encoder.layer.N.* weights found in the ONNX model (" + w.size() + " tensors)");
         }
+        if (layerIds.first() != 0 || layerIds.last() != layerIds.size() - 1) {
+            throw new MopeException("encoder layers are not numbered 0.." + (layerIds.size() - 1) + ": " + layerIds);
+        }
+        this.embLnGamma = vector(w, "embeddings.LayerNorm.weight", hidden).data();
+        this.embLnBeta = vector(w, "embeddings.LayerNorm.bias", hidden).data();
+        // every layer's shapes before any native memory: [out, in] of the six linears, vector lengths
+        int inter = vector(w, "encoder.layer.0.intermediate.dense.bias", -1).data().length;
+        for (int l = 0; l < layerIds.size(); l++) {
+            String p = "encoder.layer." + l + ".";
+            for (String lin : new String[] {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                "intermediate.dense", "output.dense"}) {
+                int out = lin.equals("intermediate.dense") ? inter : hidden;
+                int in = lin.equals("output.dense") ? inter : hidden;
+                linearShape(w, p + lin, out, in);
+                vector(w, p + lin + ".bias", out);
+            }
+            for (String ln : new String[] {"attention.output.LayerNorm", "output.LayerNorm"}) {
+                vector(w, p + ln + ".weight", hidden);
+                vector(w, p + ln + ".bias", hidden);
+            }
+        }
         NDManager m;
         try {
             m = NDManager.newBaseManager(Device.cpu(), engine);
@@ -103,11 +137,6 @@ final class BertEncoder implements AutoCloseable {
         }
         this.manager = m;
         try {
-            this.embLnGamma = need(w, "embeddings.LayerNorm.weight").data();
-            this.embLnBeta = need(w, "embeddings.LayerNorm.bias").data();
-            if (embLnGamma.length != hidden || embLnBeta.length != hidden) {
-                throw new MopeException("embeddings.LayerNorm has " + embLnGamma.length + " weights for hidden size " + hidden);
-            }
             this.embLnW = vec(need(w, "embeddings.LayerNorm.weight"));
             this.embLnB = vec(need(w, "embeddings.LayerNorm.bias"));
             this.layers = new LayerWeights[layerIds.size()];
@@ -123,7 +152,7 @@ final class BertEncoder implements AutoCloseable {
                         lin(w, p + "output.dense"), vec(need(w, p + "output.dense.bias")),
                         vec(need(w, p + "output.LayerNorm.weight")), vec(need(w, p + "output.LayerNorm.bias"))});
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             manager.close();
             throw e;
         }
@@ -134,7 +163,13 @@ final class BertEncoder implements AutoCloseable {
      * {@code heads} 0 means the default rule, {@code source} is what {@link #source()} reports.
      */
     static BertEncoder fromOnnx(byte[] onnx, int heads, String engine, String source) {
-        return new BertEncoder(OnnxReader.read(onnx), heads, engine, source);
+        try {
+            return new BertEncoder(OnnxReader.read(onnx), heads, engine, source);
+        } catch (MopeException e) {
+            throw new MopeException("encoder ONNX " + source + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) { // a shape or index error the checks missed: still typed, still naming the file
+            throw new MopeException("encoder ONNX " + source + " does not fit a BERT encoder: " + e, e);
+        }
     }
 
     /** Loads an encoder from an ONNX file. */
@@ -474,6 +509,39 @@ final class BertEncoder implements AutoCloseable {
             throw new MopeException("ONNX model lacks the BERT weight '" + name + "'");
         }
         return t;
+    }
+
+    /** {@code t} when all its values are finite (a NaN or infinite weight would turn every embedding into NaN). */
+    private static OnnxReader.Tensor finite(OnnxReader.Tensor t, String name) {
+        for (float f : t.data()) {
+            if (!Float.isFinite(f)) {
+                throw new MopeException("BERT weight '" + name + "' has a non-finite value");
+            }
+        }
+        return t;
+    }
+
+    /** A vector weight of {@code n} values ({@code n} below 0: any non-zero length), finite. */
+    private static OnnxReader.Tensor vector(Map<String, OnnxReader.Tensor> w, String name, int n) {
+        OnnxReader.Tensor t = need(w, name);
+        int len = t.data().length;
+        if (n >= 0 ? len != n : len == 0) {
+            throw new MopeException("BERT weight '" + name + "' has " + len + " values (shape " + Arrays.toString(t.dims())
+                    + "), expected " + (n >= 0 ? Integer.toString(n) : "some"));
+        }
+        return finite(t, name);
+    }
+
+    /** Checks a linear layer's weight: [in, out] as a MatMul weight, or [out, in] in PyTorch layout; finite. */
+    private static void linearShape(Map<String, OnnxReader.Tensor> w, String base, int out, int in) {
+        OnnxReader.Tensor io = w.get(base + ".weight#io");
+        OnnxReader.Tensor t = io != null ? io : need(w, base + ".weight");
+        long[] expected = io != null ? new long[] {in, out} : new long[] {out, in};
+        if (!Arrays.equals(t.dims(), expected)) {
+            throw new MopeException("BERT weight '" + base + ".weight' has shape " + Arrays.toString(t.dims()) + ", expected "
+                    + Arrays.toString(expected) + (io != null ? " ([in, out] of its MatMul)" : ""));
+        }
+        finite(t, base + ".weight");
     }
 
     private NDArray vec(OnnxReader.Tensor t) {

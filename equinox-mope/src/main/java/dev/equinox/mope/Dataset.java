@@ -39,7 +39,8 @@ final class Dataset {
     static List<Example> read(Path file, int limit, long seed, MopeTokenizer tokenizer) {
         List<JsonNode> rows = new ArrayList<>();
         ObjectMapper om = new ObjectMapper();
-        long lineNo = 0;
+        long lineNo = 0; // the file's line number (blank lines count), for messages
+        long index = 0; // non-blank lines read: the reservoir's index
         try (InputStream raw = Files.newInputStream(file);
                 BufferedReader r = new BufferedReader(new InputStreamReader(maybeGunzip(raw), StandardCharsets.UTF_8), 1 << 16)) {
             // reservoir sample of line texts, so a 80k-line file is not parsed in full into memory twice
@@ -47,14 +48,15 @@ final class Dataset {
             SplittableRandom rnd = new SplittableRandom(seed);
             String line;
             while ((line = r.readLine()) != null) {
+                lineNo++;
                 if (line.isBlank()) {
                     continue;
                 }
-                lineNo++;
+                index++;
                 if (limit <= 0 || sample.size() < limit) {
                     sample.add(lineNo + "\t" + line);
                 } else {
-                    long j = rnd.nextLong(lineNo);
+                    long j = rnd.nextLong(index);
                     if (j < limit) {
                         sample.set((int) j, lineNo + "\t" + line);
                     }
@@ -63,7 +65,13 @@ final class Dataset {
             sample.sort((a, b) -> Long.compare(Long.parseLong(a.substring(0, a.indexOf('\t'))),
                     Long.parseLong(b.substring(0, b.indexOf('\t')))));
             for (String s : sample) {
-                rows.add(om.readTree(s.substring(s.indexOf('\t') + 1)));
+                int tab = s.indexOf('\t');
+                try {
+                    rows.add(om.readTree(s.substring(tab + 1)));
+                } catch (IOException e) { // Jackson's own location is within the line: name the file's line
+                    throw new MopeException("cannot read data set " + file + " (line " + s.substring(0, tab) + "): "
+                            + e.getMessage(), e);
+                }
             }
         } catch (NoSuchFileException e) {
             throw new MopeException("data set not found: " + file, e);

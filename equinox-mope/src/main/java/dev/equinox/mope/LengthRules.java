@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * shortest bucket. The request's max-tokens cap is applied by {@link MopeModel} (bucket and value clamped).
  *
  * <p>Conversion factors (tokens of an LLM tokenizer per unit of English): 1.35 per word, 25 per sentence, 110 per
- * paragraph, 450 per page.
+ * paragraph, 450 per page. An explicit size is capped at {@link #MAX_TOKENS} tokens: "a 12345,678-page novel" is
+ * a number the regular expression reads, not a length any model produces.
  */
 final class LengthRules {
     private static final String NUM = "(\\d{1,5}(?:,\\d{3})?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred)";
@@ -30,6 +31,9 @@ final class LengthRules {
     record Cue(double tokens, boolean terse) {
         static final Cue NONE = new Cue(Double.NaN, false);
     }
+
+    /** The largest explicit size a rule gives, in tokens (a million: far beyond any model's output). */
+    static final double MAX_TOKENS = 1_000_000;
 
     /** The rules read a prompt's first 4000 characters: cues sit in the instruction, and the cost stays bounded. */
     static final int SCAN_CHARS = 4000;
@@ -53,7 +57,7 @@ final class LengthRules {
             if (n > 0) {
                 double per = unit.startsWith("word") ? 1.35 : unit.startsWith("sentence") || unit.startsWith("line")
                         || unit.startsWith("bullet") ? 25 : unit.startsWith("paragraph") ? 110 : 450;
-                return new Cue(Math.max(1, n * per), false);
+                return new Cue(Math.min(MAX_TOKENS, Math.max(1, n * per)), false);
             }
         }
         return Cue.NONE;

@@ -3,6 +3,8 @@ package dev.equinox.mope;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -29,14 +31,8 @@ final class Mlp {
     final float[] b2;
 
     Mlp(int in, int hidden, int out, Loss loss, long seed) {
-        this.in = in;
-        this.hidden = hidden;
-        this.out = out;
-        this.loss = loss;
-        this.w1 = new float[hidden * in];
-        this.b1 = new float[hidden];
-        this.w2 = new float[out * hidden];
-        this.b2 = new float[out];
+        this(in, hidden, out, loss, new float[Math.multiplyExact(hidden, in)], new float[hidden],
+                new float[Math.multiplyExact(out, hidden)], new float[out]);
         SplittableRandom r = new SplittableRandom(seed);
         double s1 = Math.sqrt(2.0 / in);
         double s2 = Math.sqrt(1.0 / hidden);
@@ -46,6 +42,18 @@ final class Mlp {
         for (int i = 0; i < w2.length; i++) {
             w2[i] = (float) (r.nextGaussian() * s2);
         }
+    }
+
+    /** A network with the given weights (taken, not copied). */
+    private Mlp(int in, int hidden, int out, Loss loss, float[] w1, float[] b1, float[] w2, float[] b2) {
+        this.in = in;
+        this.hidden = hidden;
+        this.out = out;
+        this.loss = loss;
+        this.w1 = w1;
+        this.b1 = b1;
+        this.w2 = w2;
+        this.b2 = b2;
     }
 
     /** Raw outputs (logits for the router, log tokens for an expert). */
@@ -287,30 +295,88 @@ final class Mlp {
         }
     }
 
+    /** The shape and loss a model file must have for its role (0: any size); see {@link #read(DataInputStream, String, Role)}. */
+    record Role(int in, int out, Loss loss) {
+    }
+
+    /** The largest hidden layer a model file may declare (the trainer's default is 64). */
+    static final int MAX_HIDDEN = 100_000;
+    private static final int HEADER_BYTES = 24;
+
+    /** Reads a network of any shape (see {@link #read(DataInputStream, String, Role)}). */
     static Mlp read(DataInputStream i, String what) throws IOException {
-        if (i.readInt() != MAGIC) {
+        return read(i, what, null);
+    }
+
+    /**
+     * Reads a network written by {@link #write}, checking the header against {@code role} (null: no expectation)
+     * before anything is allocated, then that exactly the declared weights follow: a short file is "truncated", a
+     * longer one has "trailing bytes", and a non-finite weight is rejected. Memory is only allocated for bytes that
+     * are actually in the file, so a header claiming a huge shape cannot exhaust the heap.
+     *
+     * @throws MopeException naming {@code what} for a wrong magic, version, shape, loss or size
+     */
+    static Mlp read(DataInputStream i, String what, Role role) throws IOException {
+        byte[] header = i.readNBytes(HEADER_BYTES);
+        if (header.length < 4 || ByteBuffer.wrap(header).getInt() != MAGIC) {
             throw new MopeException("corrupt model file " + what + ": bad magic number");
         }
-        int version = i.readInt();
+        if (header.length < HEADER_BYTES) {
+            throw new MopeException("corrupt model file " + what + ": truncated (" + header.length + "-byte header)");
+        }
+        ByteBuffer h = ByteBuffer.wrap(header);
+        h.getInt();
+        int version = h.getInt();
         if (version != 1) {
             throw new MopeException("model file " + what + " has format version " + version + ", expected 1");
         }
-        int in = i.readInt();
-        int hidden = i.readInt();
-        int out = i.readInt();
-        int lossIdx = i.readInt();
-        if (in <= 0 || hidden <= 0 || out <= 0 || in > 100_000 || hidden > 100_000 || out > 1000 || lossIdx < 0 || lossIdx > 1) {
-            throw new MopeException("corrupt model file " + what + ": shape " + in + "x" + hidden + "x" + out);
+        int in = h.getInt();
+        int hidden = h.getInt();
+        int out = h.getInt();
+        int lossIdx = h.getInt();
+        if (in <= 0 || hidden <= 0 || out <= 0 || in > 100_000 || hidden > MAX_HIDDEN || out > 1000 || lossIdx < 0 || lossIdx > 1) {
+            throw new MopeException("corrupt model file " + what + ": shape " + in + "x" + hidden + "x" + out + ", loss " + lossIdx);
         }
-        Mlp m = new Mlp(in, hidden, out, Loss.values()[lossIdx], 0);
-        for (float[] a : new float[][] {m.w1, m.b1, m.w2, m.b2}) {
-            for (int k = 0; k < a.length; k++) {
-                a[k] = i.readFloat();
-                if (!Float.isFinite(a[k])) {
+        Loss loss = Loss.values()[lossIdx];
+        if (role != null) {
+            if (role.in() > 0 && in != role.in()) {
+                throw new MopeException("model file " + what + ": shape " + in + "x" + hidden + "x" + out + " takes " + in
+                        + " features, expected " + role.in());
+            }
+            if (role.out() > 0 && out != role.out()) {
+                throw new MopeException("model file " + what + ": shape " + in + "x" + hidden + "x" + out + " has " + out
+                        + " outputs, expected " + role.out());
+            }
+            if (role.loss() != null && loss != role.loss()) {
+                throw new MopeException("model file " + what + ": loss " + loss + ", expected " + role.loss()
+                        + " (a file of another role?)");
+            }
+        }
+        long floats = (long) hidden * in + hidden + (long) out * hidden + out; // no int overflow: each factor < 2^17
+        long bytes = floats * 4;
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new MopeException("corrupt model file " + what + ": shape " + in + "x" + hidden + "x" + out + " needs "
+                    + bytes + " bytes of weights, more than a model file can hold");
+        }
+        byte[] body = i.readNBytes((int) bytes); // grows with what is read, not with what the header claims
+        if (body.length < bytes) {
+            throw new MopeException("corrupt model file " + what + ": truncated (" + body.length + " bytes of weights, shape "
+                    + in + "x" + hidden + "x" + out + " needs " + bytes + ")");
+        }
+        if (i.read() != -1) {
+            throw new MopeException("corrupt model file " + what + ": trailing bytes after the " + bytes + " bytes of weights of shape "
+                    + in + "x" + hidden + "x" + out);
+        }
+        FloatBuffer fb = ByteBuffer.wrap(body).asFloatBuffer(); // big-endian, as DataOutputStream wrote them
+        float[][] parts = {new float[hidden * in], new float[hidden], new float[out * hidden], new float[out]};
+        for (float[] a : parts) {
+            fb.get(a);
+            for (float f : a) {
+                if (!Float.isFinite(f)) {
                     throw new MopeException("corrupt model file " + what + ": non-finite weight");
                 }
             }
         }
-        return m;
+        return new Mlp(in, hidden, out, loss, parts[0], parts[1], parts[2], parts[3]);
     }
 }

@@ -7,6 +7,7 @@ import dev.equinox.spi.Prediction;
 import dev.equinox.spi.Predictor;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The Mixture of Prediction Experts: predicts a request's output length from its prompt, before it runs, and
@@ -34,7 +35,8 @@ import java.util.Objects;
  * truncated, so any string is accepted. Thread-safe; a prediction takes 0.25-2.7 ms on a CPU core (p50 at 32-512
  * prompt tokens, docs/performance.md), so {@link #isBlocking()} is true and the scheduler calls it on its
  * prediction executor. Every failure, including one inside the native engine, is a {@link MopeException}, which
- * the scheduler answers with its fallback predictor. Close to release the native encoder.
+ * the scheduler answers with its fallback predictor. Close to release the native encoder; close waits for the
+ * predictions in flight on other threads.
  */
 public final class Mope implements Predictor {
     /** Class-path location of the bundled default model. */
@@ -45,7 +47,13 @@ public final class Mope implements Predictor {
     private final MopeModel model;
     private final EngineCostModel cost;
     private final String source;
-    private volatile boolean closed;
+    /**
+     * Predictions hold the read lock for their whole use of the tokenizer and encoder; {@link #close} takes the
+     * write lock, so it waits for predictions in flight and frees the natives only when none uses them. Uncontended,
+     * a read lock costs two atomic updates (tens of nanoseconds against a prediction's 0.25 ms and more).
+     */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed; // written under the write lock, read under the read lock
 
     Mope(MopeTokenizer tokenizer, BertEncoder encoder, MopeModel model, EngineCostModel cost, String source) {
         this.tokenizer = tokenizer;
@@ -99,6 +107,12 @@ public final class Mope implements Predictor {
                     + ec.hidden() + "-wide encoder (" + ec.encoder() + "); " + enc.source() + " has " + enc.layers()
                     + " layers of " + enc.hidden());
         }
+        if (ec.maxTokens() > enc.maxPositions()) { // the tokenizer's closing [SEP] would lie beyond what the encoder reads
+            enc.close();
+            tok.close();
+            throw new MopeException("model at " + src.describe() + ": encoder.maxTokens " + ec.maxTokens() + " exceeds the "
+                    + enc.maxPositions() + "-entry position table of " + enc.source());
+        }
         return new Mope(tok, enc, model, costModel == null ? CostModels.vtcA10g() : costModel, src.describe());
     }
 
@@ -127,7 +141,17 @@ public final class Mope implements Predictor {
      * training did), else it is {@code promptTokens}.
      */
     MopeModel.Result explain(String prompt, int promptTokens, int maxOutputTokens) {
-        MopeTokenizer.Tokens t = tokenize(prompt);
+        ReentrantReadWriteLock.ReadLock r = open();
+        try {
+            return route(prompt, promptTokens, maxOutputTokens);
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /** {@link #explain} for a caller holding the read lock. */
+    private MopeModel.Result route(String prompt, int promptTokens, int maxOutputTokens) {
+        MopeTokenizer.Tokens t = tokenizer.tokenize(prompt);
         LengthRules.Cue cue = LengthRules.analyse(prompt);
         return model.predict(features(t, prompt != null ? t.count() : promptTokens, cue), cue, maxOutputTokens);
     }
@@ -141,18 +165,28 @@ public final class Mope implements Predictor {
      * costs use the counted prompt length (at least 1).
      */
     Explanation explainText(String prompt, int maxOutputTokens) {
-        MopeTokenizer.Tokens t = tokenize(Objects.requireNonNull(prompt, "prompt"));
-        LengthRules.Cue cue = LengthRules.analyse(prompt);
-        float[] x = features(t, t.count(), cue);
-        MopeModel.Result r = model.predict(x, cue, maxOutputTokens);
-        return new Explanation(r, model.proxyTokens(x, maxOutputTokens), withCosts(r.tokens(), Math.max(1, t.count())));
+        Objects.requireNonNull(prompt, "prompt");
+        ReentrantReadWriteLock.ReadLock lk = open();
+        try {
+            MopeTokenizer.Tokens t = tokenizer.tokenize(prompt);
+            LengthRules.Cue cue = LengthRules.analyse(prompt);
+            float[] x = features(t, t.count(), cue);
+            MopeModel.Result r = model.predict(x, cue, maxOutputTokens);
+            return new Explanation(r, model.proxyTokens(x, maxOutputTokens), withCosts(r.tokens(), Math.max(1, t.count())));
+        } finally {
+            lk.unlock();
+        }
     }
 
-    private MopeTokenizer.Tokens tokenize(String prompt) {
+    /** The read lock, held, when this predictor is open (the caller unlocks it); else a MopeException. */
+    private ReentrantReadWriteLock.ReadLock open() {
+        ReentrantReadWriteLock.ReadLock r = lock.readLock();
+        r.lock();
         if (closed) {
+            r.unlock();
             throw new MopeException("this Mope predictor is closed");
         }
-        return tokenizer.tokenize(prompt);
+        return r;
     }
 
     /** Standardised features: the L2-normalised embedding at the model's depth, the length and the cue. */
@@ -171,13 +205,16 @@ public final class Mope implements Predictor {
      */
     @Override
     public Prediction predict(RequestSpec request) {
+        ReentrantReadWriteLock.ReadLock r = open(); // held to the end: close waits for this prediction
         try {
-            int out = explain(request.promptText(), request.promptTokens(), request.maxOutputTokens()).tokens();
+            int out = route(request.promptText(), request.promptTokens(), request.maxOutputTokens()).tokens();
             return withCosts(out, request.promptTokens());
         } catch (MopeException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) { // DJL's native engine, the cost model...: one typed exception
             throw new MopeException("MoPE prediction failed for " + request + ": " + e, e);
+        } finally {
+            r.unlock();
         }
     }
 
@@ -214,12 +251,24 @@ public final class Mope implements Predictor {
         return encoder;
     }
 
+    /**
+     * Releases the native encoder and tokenizer, after waiting for the predictions in flight on other threads
+     * (they finish normally); a prediction started after close throws a {@link MopeException}. Idempotent.
+     */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            encoder.close();
-            tokenizer.close();
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                try {
+                    encoder.close();
+                } finally {
+                    tokenizer.close();
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }

@@ -168,6 +168,10 @@ public class MopeCommand implements Callable<Integer> {
             }
             long t0 = System.nanoTime();
             try (MopeTokenizer tok = MopeTokenizer.load(encoderTokenizer, maxEncoderTokens); BertEncoder enc = BertEncoder.load(encoder)) {
+                if (maxEncoderTokens > enc.maxPositions()) { // Mope.load would reject the model
+                    throw new IllegalArgumentException("--max-encoder-tokens " + maxEncoderTokens + " exceeds the encoder's "
+                            + enc.maxPositions() + " positions");
+                }
                 int d = depth < 0 ? enc.layers() : depth;
                 MopeModel.EncoderConfig ec = MopeModel.EncoderConfig.of(enc, d, tok, encoderTokenizer);
                 List<Dataset.Example> all = new ArrayList<>();

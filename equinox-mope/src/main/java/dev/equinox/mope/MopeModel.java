@@ -253,44 +253,56 @@ final class MopeModel {
             throw new MopeException("cannot read " + META + " of the MoPE model at " + where + ": " + e.getMessage(), e);
         }
         try {
-            if (meta == null || meta.path("format").asInt(-1) != FORMAT) {
-                throw new MopeException("model at " + where + " has format " + (meta == null ? "none" : meta.path("format"))
-                        + ", expected " + FORMAT);
+            if (meta == null || !meta.isObject()) {
+                throw new MopeException("model at " + where + ": " + META + " is not a JSON object");
             }
+            JsonNode format = meta.get("format");
+            if (format == null || !format.isIntegralNumber() || format.asInt() != FORMAT) {
+                throw new MopeException("model at " + where + " has format " + format + " in " + META + ", expected " + FORMAT);
+            }
+            String file = where + "/" + META;
             JsonNode e = meta.path("encoder");
-            EncoderConfig enc = new EncoderConfig(e.path("source").asText(BertEncoder.MINILM), e.path("hidden").asInt(0),
-                    e.path("layers").asInt(0), e.path("depth").asInt(-1), e.path("maxTokens").asInt(0),
-                    e.hasNonNull("tokenizer") ? e.get("tokenizer").asText() : null);
+            if (!e.isObject()) {
+                throw new MopeException(file + ": 'encoder' section missing");
+            }
+            EncoderConfig enc = new EncoderConfig(text(e, "source", BertEncoder.MINILM, file, "encoder.source"),
+                    integer(e, "hidden", file, "encoder.hidden"), integer(e, "layers", file, "encoder.layers"),
+                    integer(e, "depth", file, "encoder.depth"), integer(e, "maxTokens", file, "encoder.maxTokens"),
+                    text(e, "tokenizer", null, file, "encoder.tokenizer"));
             if (enc.hidden() <= 0 || enc.layers() <= 0 || enc.depth() < 0 || enc.depth() > enc.layers() || enc.maxTokens() < 2) {
                 throw new MopeException("model at " + where + ": invalid encoder section " + e);
             }
-            int[] bounds = ints(meta.get("boundaries"));
-            float[] mean = floats(meta.get("featureMean"));
-            float[] std = floats(meta.get("featureStd"));
+            int[] bounds = ints(meta.get("boundaries"), file);
+            float[] mean = floats(meta.get("featureMean"), file, "featureMean", false);
+            float[] std = floats(meta.get("featureStd"), file, "featureStd", true);
             if (mean.length != std.length || mean.length == 0) {
-                throw new MopeException("model at " + where + ": featureMean/featureStd sizes differ or are empty");
-            }
-            Mlp router = readMlp(src, "router.bin");
-            Mlp[] experts = new Mlp[bounds.length + 1];
-            for (int b = 0; b < experts.length; b++) {
-                experts[b] = readMlp(src, "expert-" + b + ".bin");
-            }
-            Mlp proxy = readMlp(src, "proxy.bin");
-            for (Mlp m : concat(router, proxy, experts)) {
-                if (m.in != mean.length) {
-                    throw new MopeException("model at " + where + ": a network takes " + m.in + " features, mope.json has " + mean.length);
-                }
+                throw new MopeException(file + ": featureMean/featureStd sizes differ or are empty (" + mean.length + ", "
+                        + std.length + ")");
             }
             if (mean.length != enc.hidden() + EXTRA_FEATURES) {
-                throw new MopeException("model at " + where + ": " + mean.length + " features for a " + enc.hidden() + "-d encoder");
+                throw new MopeException(file + ": " + mean.length + " features (featureMean) for a " + enc.hidden() + "-d encoder, expected "
+                        + (enc.hidden() + EXTRA_FEATURES));
+            }
+            int trainMedian = meta.has("trainMedian") ? integer(meta, "trainMedian", file, "trainMedian") : 1;
+            if (trainMedian < 1) {
+                throw new MopeException(file + ": trainMedian must be a positive number of tokens, got " + trainMedian);
             }
             Routing routing;
+            String r = text(meta, "routing", "hard", file, "routing");
             try {
-                routing = Routing.valueOf(meta.path("routing").asText("hard").toUpperCase(java.util.Locale.ROOT));
+                routing = Routing.valueOf(r.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e2) {
-                throw new MopeException("model at " + where + ": routing must be hard or soft, got " + meta.path("routing"));
+                throw new MopeException(file + ": routing must be hard or soft, got " + meta.path("routing"));
             }
-            return new MopeModel(enc, routing, bounds, mean, std, router, experts, proxy, meta.path("trainMedian").asInt(1), meta.path("info"));
+            int k = bounds.length + 1;
+            int features = mean.length;
+            Mlp router = readMlp(src, "router.bin", new Mlp.Role(features, k, Mlp.Loss.CROSS_ENTROPY));
+            Mlp[] experts = new Mlp[k];
+            for (int b = 0; b < experts.length; b++) {
+                experts[b] = readMlp(src, "expert-" + b + ".bin", new Mlp.Role(features, 1, Mlp.Loss.L1));
+            }
+            Mlp proxy = readMlp(src, "proxy.bin", new Mlp.Role(features, 1, Mlp.Loss.L1));
+            return new MopeModel(enc, routing, bounds, mean, std, router, experts, proxy, trainMedian, meta.path("info"));
         } catch (MopeException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -298,16 +310,9 @@ final class MopeModel {
         }
     }
 
-    private static Mlp[] concat(Mlp a, Mlp b, Mlp[] rest) {
-        Mlp[] all = Arrays.copyOf(rest, rest.length + 2);
-        all[rest.length] = a;
-        all[rest.length + 1] = b;
-        return all;
-    }
-
-    private static Mlp readMlp(Source src, String name) {
+    private static Mlp readMlp(Source src, String name, Mlp.Role role) {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(src.open(name)))) {
-            return Mlp.read(in, src.describe() + "/" + name);
+            return Mlp.read(in, src.describe() + "/" + name, role);
         } catch (NoSuchFileException e) {
             throw new MopeException("MoPE model at " + src.describe() + " lacks " + name, e);
         } catch (java.io.EOFException e) {
@@ -367,28 +372,63 @@ final class MopeModel {
         }
     }
 
-    private static int[] ints(JsonNode a) {
-        if (a == null || !a.isArray()) {
-            throw new MopeException("mope.json: 'boundaries' missing");
+    /** Bucket boundaries: a non-empty array of positive, strictly increasing integers. */
+    private static int[] ints(JsonNode a, String file) {
+        if (a == null || !a.isArray() || a.isEmpty()) {
+            throw new MopeException(file + ": 'boundaries' missing or empty");
         }
         int[] o = new int[a.size()];
         for (int i = 0; i < o.length; i++) {
-            o[i] = a.get(i).asInt();
-            if (i > 0 && o[i] < o[i - 1]) {
-                throw new MopeException("mope.json: boundaries not ascending: " + a);
+            JsonNode v = a.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+                throw new MopeException(file + ": boundaries[" + i + "] must be a positive integer, got " + v);
+            }
+            o[i] = v.asInt();
+            if (i > 0 && o[i] <= o[i - 1]) {
+                throw new MopeException(file + ": boundaries must be strictly increasing, got " + a);
             }
         }
         return o;
     }
 
-    private static float[] floats(JsonNode a) {
+    /** A float array of finite numbers ({@code positive}: each above 0, as a standard deviation must be). */
+    private static float[] floats(JsonNode a, String file, String field, boolean positive) {
         if (a == null || !a.isArray()) {
-            throw new MopeException("mope.json: feature statistics missing");
+            throw new MopeException(file + ": '" + field + "' missing");
         }
         float[] o = new float[a.size()];
         for (int i = 0; i < o.length; i++) {
-            o[i] = (float) a.get(i).asDouble();
+            JsonNode v = a.get(i);
+            float f = v.isNumber() ? (float) v.asDouble() : Float.NaN;
+            if (!Float.isFinite(f)) {
+                throw new MopeException(file + ": " + field + "[" + i + "] must be a finite number, got " + v);
+            }
+            if (positive && !(f > 0)) {
+                throw new MopeException(file + ": " + field + "[" + i + "] must be above 0, got " + v);
+            }
+            o[i] = f;
         }
         return o;
+    }
+
+    /** A required integer field of {@code node}. */
+    private static int integer(JsonNode node, String name, String file, String field) {
+        JsonNode v = node.get(name);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new MopeException(file + ": '" + field + "' must be an integer, got " + v);
+        }
+        return v.asInt();
+    }
+
+    /** An optional text field of {@code node} ({@code dflt} when absent or null). */
+    private static String text(JsonNode node, String name, String dflt, String file, String field) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isTextual()) {
+            throw new MopeException(file + ": '" + field + "' must be a string, got " + v);
+        }
+        return v.asText();
     }
 }

@@ -23,7 +23,11 @@ final class OnnxReader {
 
     /** A float (or int64, converted) initializer. */
     record Tensor(String name, long[] dims, float[] data) {
+        /** The first dimension; a tensor without dimensions (a scalar) has none. */
         int rows() {
+            if (dims.length == 0) {
+                throw new MopeException("ONNX tensor '" + name + "' has no dimensions, expected a matrix");
+            }
             return (int) dims[0];
         }
 
@@ -61,7 +65,7 @@ final class OnnxReader {
             while (r.pos < r.limit) {
                 int tag = r.varint32();
                 if (tag >>> 3 == 7 && (tag & 7) == 2) {
-                    int len = r.varint32();
+                    int len = r.length(r.limit);
                     g = r.graph(r.pos + len);
                 } else {
                     r.skip(tag);
@@ -86,10 +90,10 @@ final class OnnxReader {
             int tag = varint32();
             int field = tag >>> 3;
             if (field == 1 && (tag & 7) == 2) {
-                int len = varint32();
+                int len = length(end);
                 nodes.add(node(pos + len));
             } else if (field == 5 && (tag & 7) == 2) {
-                int len = varint32();
+                int len = length(end);
                 Tensor t = tensor(pos + len);
                 if (t != null) {
                     inits.put(t.name(), t);
@@ -111,7 +115,7 @@ final class OnnxReader {
             int tag = varint32();
             int field = tag >>> 3;
             if ((tag & 7) == 2 && field >= 1 && field <= 4) {
-                String s = string();
+                String s = string(end);
                 switch (field) {
                     case 1 -> in.add(s);
                     case 2 -> out.add(s);
@@ -143,28 +147,29 @@ final class OnnxReader {
             if (field == 1 && wire == 0) {
                 dims.add(varint64());
             } else if (field == 1 && wire == 2) {
-                int e = varint32() + pos;
+                int e = length(end) + pos;
                 while (pos < e) {
                     dims.add(varint64());
                 }
             } else if (field == 2 && wire == 0) {
                 type = varint32();
             } else if (field == 4 && wire == 2) {
-                int len = varint32();
+                int len = length(end); // bounded by the bytes present: no allocation beyond the file's size
+                check(len % 4 == 0, "tensor float_data of " + len + " bytes, not a multiple of 4");
                 floatData = new float[len / 4];
                 ByteBuffer.wrap(buf, pos, len).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floatData);
                 pos += len;
             } else if (field == 7 && wire == 2) {
-                int e = varint32() + pos;
+                int e = length(end) + pos;
                 List<Long> vals = new ArrayList<>();
                 while (pos < e) {
                     vals.add(varint64());
                 }
                 longData = vals.stream().mapToLong(Long::longValue).toArray();
             } else if (field == 8 && wire == 2) {
-                name = string();
+                name = string(end);
             } else if (field == 9 && wire == 2) {
-                rawLen = varint32();
+                rawLen = length(end);
                 rawOff = pos;
                 pos += rawLen;
             } else if (field == 14 && wire == 0) {
@@ -180,7 +185,9 @@ final class OnnxReader {
         long[] d = dims.stream().mapToLong(Long::longValue).toArray();
         long n = 1;
         for (long x : d) {
-            n *= x;
+            check(x >= 0 && x <= buf.length, "tensor " + name + " has dimension " + x + " (" + dims + ")");
+            n = x == 0 || n == 0 ? 0 : n <= buf.length / x ? n * x : -1;
+            check(n >= 0, "tensor " + name + " has shape " + dims + ", more values than the file's " + buf.length + " bytes hold");
         }
         float[] data;
         if (type == FLOAT) {
@@ -195,10 +202,12 @@ final class OnnxReader {
         } else if (type == INT64) {
             long[] v = longData;
             if (rawOff >= 0) {
+                check(rawLen % 8 == 0, "tensor " + name + " has " + rawLen + " raw bytes, not a multiple of 8");
                 v = new long[rawLen / 8];
                 ByteBuffer.wrap(buf, rawOff, rawLen).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(v);
             }
             v = v == null ? new long[0] : v;
+            check(v.length == n, "tensor " + name + " has " + v.length + " int64 values for " + n);
             data = new float[v.length];
             for (int i = 0; i < v.length; i++) {
                 data[i] = v[i];
@@ -209,9 +218,8 @@ final class OnnxReader {
         return new Tensor(name, d, data);
     }
 
-    private String string() {
-        int len = varint32();
-        check(len >= 0 && pos + len <= limit, "string runs past the end");
+    private String string(int end) {
+        int len = length(end);
         String s = new String(buf, pos, len, StandardCharsets.UTF_8);
         pos += len;
         return s;
@@ -222,14 +230,23 @@ final class OnnxReader {
             case 0 -> varint64();
             case 1 -> pos += 8;
             case 2 -> {
-                int len = varint32();
-                check(len >= 0, "negative length");
+                int len = length(limit); // advances pos past the prefix: add after reading it
                 pos += len;
             }
             case 5 -> pos += 4;
             default -> throw new MopeException("corrupt ONNX model: wire type " + (tag & 7) + " at byte " + pos);
         }
         check(pos <= limit, "field runs past the end");
+    }
+
+    /**
+     * A length prefix, checked to fit between the current position and {@code end} (the enclosing message's end,
+     * itself within the buffer), so every length-delimited read and allocation is bounded by the bytes present.
+     */
+    private int length(int end) {
+        long len = varint64();
+        check(len >= 0 && len <= Math.min(end, limit) - pos, "length " + len + " at byte " + pos + " runs past the end");
+        return (int) len;
     }
 
     private int varint32() {

@@ -49,6 +49,22 @@ class DatasetTest {
     }
 
     @Test
+    void read_badJsonLine_messageNamesItsLine(@TempDir Path dir) throws Exception {
+        // was the number of lines read so far (10 for the third of ten), and blank lines were not counted
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            sb.append(i == 2 ? "{\"prompt\": \"broken" : "{\"prompt\":\"p" + i + "\",\"output_tokens\":" + (50 + i) + "}").append('\n');
+        }
+        Path f = dir.resolve("bad.jsonl");
+        Files.writeString(f, sb);
+        MopeException e = assertThrows(MopeException.class, () -> Dataset.read(f, 0, 1, SharedModels.tokenizer()));
+        assertTrue(e.getMessage().contains("(line 3)") && e.getMessage().contains("bad.jsonl"), e.getMessage());
+        Files.writeString(f, "\n" + sb); // a blank first line: the broken one is line 4 of the file
+        e = assertThrows(MopeException.class, () -> Dataset.read(f, 0, 1, SharedModels.tokenizer()));
+        assertTrue(e.getMessage().contains("(line 4)"), e.getMessage());
+    }
+
+    @Test
     void read_missingFile_throwsMopeException(@TempDir Path dir) {
         assertThrows(MopeException.class, () -> Dataset.read(dir.resolve("none.jsonl"), 0, 1, SharedModels.tokenizer()));
     }

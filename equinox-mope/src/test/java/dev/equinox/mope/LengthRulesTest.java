@@ -22,6 +22,15 @@ class LengthRulesTest {
     }
 
     @Test
+    void analyse_absurdExplicitSize_cappedAtMaxTokens() {
+        // 12,345,678 pages x 450 tokens was clamped to 2147483647 tokens downstream
+        assertEquals(LengthRules.MAX_TOKENS, LengthRules.analyse("Write a 12345,678-page novel about cats.").tokens(), 1e-9);
+        assertEquals(LengthRules.MAX_TOKENS, LengthRules.analyse("Answer in 99999 paragraphs").tokens(), 1e-9);
+        assertEquals(1_000_000, MopeModelTest.model(MopeModel.Routing.SOFT, 0, 0, 0)
+                .predict(new float[4 + MopeModel.EXTRA_FEATURES], LengthRules.analyse("a 12345,678-page novel"), 0).tokens());
+    }
+
+    @Test
     void analyse_terseCue_terseWithoutSize() {
         LengthRules.Cue c = LengthRules.analyse("Answer in one word: what colour is the sky?");
         assertTrue(c.terse());

@@ -64,6 +64,53 @@ class MlpTest {
         assertEquals(Mlp.Loss.L1, r.loss);
     }
 
+    private static byte[] bytes(Mlp m) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        m.write(new DataOutputStream(b));
+        return b.toByteArray();
+    }
+
+    private static MopeException readFails(byte[] b, Mlp.Role role) {
+        return assertThrows(MopeException.class, () -> Mlp.read(new DataInputStream(new ByteArrayInputStream(b)), "net.bin", role));
+    }
+
+    @Test
+    void read_headerClaimsHugeShape_throwsBeforeAllocating() throws IOException {
+        // 24 bytes claiming 100000 inputs x 20000 hidden: was 8 GB allocated (and randomised) before the first weight
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        for (int v : new int[] {0x4D4F5045, 1, 100_000, 20_000, 3, 0}) {
+            o.writeInt(v);
+        }
+        MopeException e = readFails(b.toByteArray(), null);
+        assertTrue(e.getMessage().contains("net.bin") && e.getMessage().contains("100000x20000x3"), e.getMessage());
+        // a claim that fits in memory but not in the file: truncated, and the expected role's size is checked first
+        b.reset();
+        for (int v : new int[] {0x4D4F5045, 1, 387, 50_000, 3, 0}) {
+            o.writeInt(v);
+        }
+        assertTrue(readFails(b.toByteArray(), null).getMessage().contains("truncated"));
+        assertTrue(readFails(b.toByteArray(), new Mlp.Role(100, 3, Mlp.Loss.CROSS_ENTROPY)).getMessage().contains("expected 100"));
+    }
+
+    @Test
+    void read_trailingBytesOrShortHeader_throwsMopeException() throws IOException {
+        byte[] ok = bytes(trainRegressor(3));
+        byte[] longer = java.util.Arrays.copyOf(ok, ok.length + 4);
+        assertTrue(readFails(longer, null).getMessage().contains("trailing"), "trailing bytes");
+        assertTrue(readFails(java.util.Arrays.copyOf(ok, 10), null).getMessage().contains("truncated"), "short header");
+        assertTrue(readFails(java.util.Arrays.copyOf(ok, ok.length - 1), null).getMessage().contains("truncated"), "short body");
+    }
+
+    @Test
+    void read_fileOfAnotherRole_throwsMopeException() throws IOException {
+        byte[] expert = bytes(trainRegressor(3)); // 3 inputs, 1 output, L1
+        Mlp.read(new DataInputStream(new ByteArrayInputStream(expert)), "expert", new Mlp.Role(3, 1, Mlp.Loss.L1));
+        assertTrue(readFails(expert, new Mlp.Role(3, 2, Mlp.Loss.CROSS_ENTROPY)).getMessage().contains("outputs, expected 2"));
+        assertTrue(readFails(expert, new Mlp.Role(3, 1, Mlp.Loss.CROSS_ENTROPY)).getMessage().contains("loss"));
+        assertTrue(readFails(expert, new Mlp.Role(4, 1, Mlp.Loss.L1)).getMessage().contains("expected 4"));
+    }
+
     @Test
     void read_badMagic_throwsMopeException() {
         byte[] junk = new byte[64];

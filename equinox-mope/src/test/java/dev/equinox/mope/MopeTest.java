@@ -215,6 +215,120 @@ class MopeTest {
         assertThrows(MopeException.class, () -> Mope.load(dir));
     }
 
+    /** Saves the bundled model to {@code dir}, edits its mope.json and returns the load failure's message. */
+    private static String loadFailure(Path dir, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        MOPE.model().save(dir);
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode meta = (ObjectNode) om.readTree(dir.resolve("mope.json").toFile());
+        edit.accept(meta);
+        om.writeValue(dir.resolve("mope.json").toFile(), meta);
+        return assertThrows(MopeException.class, () -> MopeModel.load(MopeModel.Source.directory(dir))).getMessage();
+    }
+
+    @Test
+    void load_invalidJsonValues_throwsMopeExceptionNamingFileAndField(@TempDir Path dir) throws Exception {
+        // each was accepted: "x" read as 0, a zero std made every prediction 1 token, boundaries in any order
+        String m = loadFailure(dir, j -> ((com.fasterxml.jackson.databind.node.ArrayNode) j.get("featureMean")).set(5, "x"));
+        assertTrue(m.contains("mope.json") && m.contains("featureMean[5]"), m);
+        m = loadFailure(dir, j -> ((com.fasterxml.jackson.databind.node.ArrayNode) j.get("featureStd")).set(0, 0.0));
+        assertTrue(m.contains("featureStd[0]"), m);
+        m = loadFailure(dir, j -> ((com.fasterxml.jackson.databind.node.ArrayNode) j.get("featureStd")).set(1, -1.0));
+        assertTrue(m.contains("featureStd[1]"), m);
+        m = loadFailure(dir, j -> j.putArray("boundaries").add(166).add(53));
+        assertTrue(m.contains("boundaries"), m);
+        m = loadFailure(dir, j -> j.putArray("boundaries").add(53).add(53));
+        assertTrue(m.contains("boundaries"), m);
+        m = loadFailure(dir, j -> j.putArray("boundaries").add(-5).add(53));
+        assertTrue(m.contains("boundaries[0]"), m);
+        m = loadFailure(dir, j -> j.putArray("boundaries").add("a").add("b"));
+        assertTrue(m.contains("boundaries[0]"), m);
+        m = loadFailure(dir, j -> ((ObjectNode) j.get("encoder")).put("hidden", "384"));
+        assertTrue(m.contains("encoder.hidden"), m);
+        m = loadFailure(dir, j -> j.put("trainMedian", "x"));
+        assertTrue(m.contains("trainMedian"), m);
+    }
+
+    @Test
+    void load_binFileOfWrongRole_throwsMopeExceptionNamingIt(@TempDir Path dir) throws Exception {
+        // router.bin copied over expert-2.bin: 387 inputs like the expert, but 3 outputs and cross-entropy
+        MOPE.model().save(dir);
+        Files.copy(dir.resolve("router.bin"), dir.resolve("expert-2.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String m = assertThrows(MopeException.class, () -> Mope.load(dir)).getMessage();
+        assertTrue(m.contains("expert-2.bin"), m);
+        // an expert over the router: 1 output where 3 are expected
+        MOPE.model().save(dir);
+        Files.copy(dir.resolve("expert-0.bin"), dir.resolve("router.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        m = assertThrows(MopeException.class, () -> Mope.load(dir)).getMessage();
+        assertTrue(m.contains("router.bin") && m.contains("expected 3"), m);
+    }
+
+    @Test
+    void load_trailingBytesOrHugeHeader_throwsMopeExceptionNamingFile(@TempDir Path dir) throws Exception {
+        MOPE.model().save(dir);
+        Files.write(dir.resolve("proxy.bin"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        String m = assertThrows(MopeException.class, () -> Mope.load(dir)).getMessage();
+        assertTrue(m.contains("proxy.bin") && m.contains("trailing"), m);
+        // a 24-byte router.bin claiming 100000 x 20000: was an OutOfMemoryError
+        MOPE.model().save(dir);
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(24).putInt(0x4D4F5045).putInt(1).putInt(100_000).putInt(20_000)
+                .putInt(3).putInt(0);
+        Files.write(dir.resolve("router.bin"), h.array());
+        m = assertThrows(MopeException.class, () -> Mope.load(dir)).getMessage();
+        assertTrue(m.contains("router.bin"), m);
+    }
+
+    @Test
+    void close_duringPrediction_waitsForItThenRejects() throws Exception {
+        Mope base = Mope.loadDefault(); // its own natives: the Mope below frees them
+        java.util.concurrent.CountDownLatch inFlight = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        EngineCostModel real = dev.equinox.cost.CostModels.vtcA10g();
+        EngineCostModel blocking = new EngineCostModel() { // holds the prediction inside predict until released
+            @Override
+            public double stepSeconds(int prefillTokens, long pairs, int decodeSequences, long decodeContextTokens) {
+                inFlight.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return real.stepSeconds(prefillTokens, pairs, decodeSequences, decodeContextTokens);
+            }
+
+            @Override
+            public double prefillCost(int chunkTokens, int contextAfter) {
+                return real.prefillCost(chunkTokens, contextAfter);
+            }
+
+            @Override
+            public double decodeCost(int contextTokens) {
+                return real.decodeCost(contextTokens);
+            }
+        };
+        Mope m = new Mope(base.tokenizer(), base.encoder(), base.model(), blocking, "test");
+        java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread predictor = new Thread(() -> {
+            try {
+                result.set(m.predict(spec("Describe the water cycle.", 5, 100)));
+            } catch (RuntimeException e) {
+                result.set(e);
+            }
+        });
+        predictor.start();
+        assertTrue(inFlight.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        Thread closer = new Thread(m::close);
+        closer.start();
+        closer.join(300);
+        boolean waited = closer.isAlive();
+        release.countDown();
+        predictor.join(60_000);
+        closer.join(60_000);
+        assertTrue(waited, "close returned while a prediction was in flight (natives freed under it)");
+        assertTrue(result.get() instanceof Prediction, "prediction in flight: " + result.get());
+        assertThrows(MopeException.class, () -> m.predict(spec("hi", 1, 10)));
+        m.close(); // idempotent
+    }
+
     @Test
     void saveLoad_roundTrip_samePrediction(@TempDir Path dir) {
         MOPE.model().save(dir);

@@ -3,6 +3,7 @@ package dev.equinox.mope;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -119,6 +120,36 @@ class OnnxReaderTest {
     void read_noGraph_throwsMopeException() {
         assertThrows(MopeException.class, () -> OnnxReader.read(new byte[] {8, 1}));
         assertThrows(MopeException.class, () -> OnnxReader.read("hello, not onnx".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void read_floatDataLengthBeyondFile_throwsWithoutAllocating() {
+        // a float_data field claiming 2 GiB in a file of a few dozen bytes: was new float[len / 4] (2 GiB) first
+        ByteArrayOutputStream t = new ByteArrayOutputStream();
+        intField(t, 1, 4);
+        intField(t, 2, OnnxReader.FLOAT);
+        bytesField(t, 8, "big".getBytes(StandardCharsets.UTF_8));
+        varint(t, 4 << 3 | 2);
+        varint(t, 0x7FFF_FFFCL);
+        t.writeBytes(new byte[16]);
+        MopeException e = assertThrows(MopeException.class, () -> OnnxReader.read(model(graphField(5, t.toByteArray()))));
+        assertTrue(e.getMessage().contains("runs past the end"), e.getMessage());
+    }
+
+    @Test
+    void read_dimsWhoseProductOverflows_throwsMopeException() {
+        // 2^32 x 2^32 overflows a long to 0, which matched 0 raw bytes: a tensor of no data claiming a huge shape
+        byte[] m = model(graphField(5, tensor("embeddings.word_embeddings.weight", new long[] {1L << 32, 1L << 32}, new float[0], true)));
+        assertThrows(MopeException.class, () -> OnnxReader.read(m));
+    }
+
+    @Test
+    void fromOnnx_wordEmbeddingsWithoutDims_throwsMopeExceptionNamingFile() {
+        // a scalar word-embedding tensor: dims[0] was an ArrayIndexOutOfBoundsException escaping the load
+        byte[] m = model(graphField(5, tensor("embeddings.word_embeddings.weight", new long[0], new float[] {1}, true)));
+        MopeException e = assertThrows(MopeException.class, () -> BertEncoder.fromOnnx(m, 0, BertEncoder.ENGINE, "scalar.onnx"));
+        assertTrue(e.getMessage().contains("scalar.onnx") && e.getMessage().contains("word_embeddings"), e.getMessage());
+        assertThrows(MopeException.class, () -> new OnnxReader.Tensor("s", new long[0], new float[1]).rows());
     }
 
     @Test

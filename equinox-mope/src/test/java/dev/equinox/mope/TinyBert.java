@@ -32,6 +32,8 @@ final class TinyBert {
     final double[][][] b;
     /** [layer][0 = attention LayerNorm, 1 = output LayerNorm][0 = gamma, 1 = beta]. */
     final double[][][][] ln;
+    /** Initializers written instead of the model's own, by full name (to build corrupt files); empty normally. */
+    final java.util.Map<String, double[][]> overrides = new java.util.HashMap<>();
 
     TinyBert(int vocab, int hidden, int heads, int layers, int positions, long seed) {
         this.vocab = vocab;
@@ -127,7 +129,8 @@ final class TinyBert {
         return t;
     }
 
-    private static void init(ByteArrayOutputStream g, String name, double[][] a) {
+    private void init(ByteArrayOutputStream g, String name, double[][] a) {
+        a = overrides.getOrDefault(name, a);
         ByteArrayOutputStream t = new ByteArrayOutputStream();
         boolean vector = a.length == 1 && !name.contains("token_type");
         if (!vector) {
