@@ -40,7 +40,8 @@ public final class EngineOptions {
     @Option(names = "--block-size", description = "Tokens per KV block (default 16).")
     Integer blockSize;
 
-    @Option(names = "--token-budget", description = "Per-step token budget (default 2048; 3072 with --vtc-reference).")
+    @Option(names = "--token-budget", description = "Per-step token budget (default 2048). Not with VTC_REFERENCE batching "
+            + "(--vtc-reference), which applies max(KV tokens / 6, 3072).")
     Integer tokenBudget;
 
     @Option(names = "--max-running", description = "Running-sequence cap (default 256; 1000 with --vtc-reference).")
@@ -77,7 +78,16 @@ public final class EngineOptions {
         if (seed != null) {
             c = c.withSeed(seed);
         }
+        if (tokenBudget != null && c.mode() == BatchingMode.VTC_REFERENCE) {
+            throw new IllegalArgumentException(budgetIgnored("--token-budget", c));
+        }
         return c;
+    }
+
+    /** The message for a token budget given with VTC_REFERENCE batching, which ignores it. */
+    static String budgetIgnored(String option, SimConfig c) {
+        return option + " has no effect with VTC_REFERENCE batching (--vtc-reference or --mode VTC_REFERENCE): the scheduler applies "
+                + "the artifact's budget max(KV tokens / 6, 3072) = " + c.effectiveTokenBudget() + "; leave " + option + " out or use --mode STALL_FREE";
     }
 
     long seed() {

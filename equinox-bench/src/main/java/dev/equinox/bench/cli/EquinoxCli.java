@@ -39,7 +39,7 @@ public final class EquinoxCli implements Runnable {
         CommandLine cl = new CommandLine(new EquinoxCli());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // bad input (unknown name, malformed file) is the user's to fix: one line, no stack trace
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
                 String kind = ex instanceof java.nio.file.NoSuchFileException ? "file not found: " : "";
                 cmd.getErr().println("equinox: " + kind + ex.getMessage());
                 return 2;

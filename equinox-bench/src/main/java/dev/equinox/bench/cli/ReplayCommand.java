@@ -67,19 +67,6 @@ public final class ReplayCommand implements Callable<Integer> {
         if (workloads.size() > 1 && (html != null || requestsCsv != null)) {
             throw new IllegalArgumentException("--html and --requests-csv take one workload; got " + workloads.size());
         }
-        List<Comparison> all = new ArrayList<>();
-        for (String spec : workloads) {
-            all.add(replay(Workloads.load(spec, engine.seed())));
-        }
-        List<PolicyRatio> ratios = PolicyRatio.of(all, "equinox", "vtc");
-        new TableReporter(System.out).writeRatios(SuiteCommand.RATIO_TITLE, ratios);
-        if (markdown != null) {
-            new MarkdownReporter(markdown).writeRatios(ratios);
-        }
-        return 0;
-    }
-
-    private Comparison replay(Workload w) throws java.io.IOException {
         List<SimConfig> configs = new ArrayList<>();
         for (String p : policies) {
             if (predictors == null || predictors.isEmpty()) {
@@ -90,6 +77,20 @@ public final class ReplayCommand implements Callable<Integer> {
                 }
             }
         }
+        Runs.requireDistinct(configs, predictors == null || predictors.isEmpty() ? "-p" : "-p x --predictors");
+        List<Comparison> all = new ArrayList<>();
+        for (String spec : workloads) {
+            all.add(replay(Workloads.load(spec, engine.seed()), configs));
+        }
+        List<PolicyRatio> ratios = PolicyRatio.of(all, "equinox", "vtc");
+        new TableReporter(System.out).writeRatios(SuiteCommand.RATIO_TITLE, ratios);
+        if (markdown != null) {
+            new MarkdownReporter(markdown).writeRatios(ratios);
+        }
+        return 0;
+    }
+
+    private Comparison replay(Workload w, List<SimConfig> configs) throws java.io.IOException {
         Comparison c = runs.run("replay", w, configs);
         new TableReporter(System.out).write(c);
         if (csv != null) {

@@ -7,7 +7,9 @@ import dev.equinox.bench.sim.SimResult;
 import dev.equinox.bench.sim.Simulator;
 import dev.equinox.bench.workload.Workload;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +32,22 @@ final class Runs {
             description = "How the fairness columns price service: TOKENS (VTC's w_p = 1, w_q = 2; default) or GPU"
                     + " (an output token costs its decode time over a prompt token's prefill time on the run's engine).")
     ServiceMeasure service = ServiceMeasure.TOKENS;
+
+    /**
+     * Rejects a list with two configurations of one label (policy x predictor): their rows could not be told apart
+     * and the HTML report cannot hold both. Called before anything runs or is written.
+     *
+     * @throws IllegalArgumentException naming the repeated run
+     */
+    static void requireDistinct(List<SimConfig> configs, String options) {
+        Set<String> seen = new HashSet<>();
+        for (SimConfig c : configs) {
+            if (!seen.add(c.label())) {
+                throw new IllegalArgumentException("run '" + c.label() + "' is listed twice (" + options + "): each policy x predictor pair may "
+                        + "appear once");
+            }
+        }
+    }
 
     /** Runs every configuration on {@code w}; {@code task} names the progress bar. */
     Comparison run(String task, Workload w, List<SimConfig> configs) {

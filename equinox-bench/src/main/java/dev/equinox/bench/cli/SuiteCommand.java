@@ -60,13 +60,14 @@ public final class SuiteCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> names = suites == null || suites.isEmpty() ? VtcSuites.SUITES : suites;
         long wall0 = System.nanoTime();
+        List<SimConfig> configs = new ArrayList<>();
+        for (String p : policies) {
+            configs.add(engine.config(p.trim()));
+        }
+        Runs.requireDistinct(configs, "-p");
         List<Comparison> all = new ArrayList<>();
         for (String s : names) {
             Workload w = Workloads.load("vtc:" + s.trim() + (params == null || params.isBlank() ? "" : "?" + params), engine.seed());
-            List<SimConfig> configs = new ArrayList<>();
-            for (String p : policies) {
-                configs.add(engine.config(p.trim()));
-            }
             Comparison c = runs.run(s, w, configs);
             new TableReporter(System.out).write(c);
             System.out.println();

@@ -1,5 +1,6 @@
 package dev.equinox.bench.cli;
 
+import dev.equinox.BatchingMode;
 import dev.equinox.bench.report.Comparison;
 import dev.equinox.bench.report.CsvReporter;
 import dev.equinox.bench.report.MarkdownReporter;
@@ -32,7 +33,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--deltas", split = ",", defaultValue = "0,0.1,0.3", description = "Delta values (default: ${DEFAULT-VALUE}).")
     List<Double> deltas;
 
-    @Option(names = "--budgets", split = ",", description = "Token budgets (default: the engine's).")
+    @Option(names = "--budgets", split = ",", description = "Token budgets (default: the engine's; not with VTC_REFERENCE batching, "
+            + "which applies max(KV tokens / 6, 3072)).")
     List<Integer> budgets;
 
     @Option(names = "--running", split = ",", description = "Max running values (default: the engine's).")
@@ -55,8 +57,11 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Workload w = Workloads.load(workload, engine.seed());
         SimConfig base = engine.config("equinox");
+        if (budgets != null && !budgets.isEmpty() && base.mode() == BatchingMode.VTC_REFERENCE) {
+            throw new IllegalArgumentException(EngineOptions.budgetIgnored("--budgets", base));
+        }
+        Workload w = Workloads.load(workload, engine.seed());
         List<Integer> bs = budgets == null || budgets.isEmpty() ? List.of(base.tokenBudget()) : budgets;
         List<Integer> rs = running == null || running.isEmpty() ? List.of(base.maxRunning()) : running;
         List<SimConfig> configs = new ArrayList<>();
@@ -79,7 +84,7 @@ public final class SweepCommand implements Callable<Integer> {
             RunSummary s = c.summaries().get(i);
             SimConfig k = c.results().get(i).config();
             String label = k.policy().equals("equinox")
-                    ? String.format(Locale.ROOT, "a=%.2f d=%.2f B=%d R=%d", k.alpha(), k.delta(), k.tokenBudget(), k.maxRunning())
+                    ? String.format(Locale.ROOT, "a=%.2f d=%.2f B=%d R=%d", k.alpha(), k.delta(), k.effectiveTokenBudget(), k.maxRunning())
                     : k.label();
             labelled.add(relabel(s, label));
         }

@@ -43,7 +43,7 @@ public final class HtmlReporter implements Reporter {
             if (!c.results().isEmpty()) {
                 var cfg = c.results().get(0).config();
                 w.println("<p>Engine: " + esc(c.results().get(0).costModel()) + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, token budget "
-                        + cfg.tokenBudget() + ", max running " + cfg.maxRunning() + ", seed " + cfg.seed() + ".</p>");
+                        + cfg.effectiveTokenBudget() + ", max running " + cfg.maxRunning() + ", seed " + cfg.seed() + ".</p>");
             }
             w.println("<table><tr>");
             for (String h : TableReporter.HEADER) {

@@ -84,13 +84,16 @@ public final class TableReporter implements Reporter {
             Long.toString(s.preemptions())};
     }
 
-    /** The engine line printed under the workload line: cost model, batching mode, KV tokens, token budget, max running. */
+    /**
+     * The engine line printed under the workload line: cost model, batching mode, KV tokens, token budget (the one the
+     * scheduler applies: {@link dev.equinox.bench.sim.SimConfig#effectiveTokenBudget()}), max running.
+     */
     static String engine(Comparison c) {
         if (c.results().isEmpty()) {
             return "";
         }
         var cfg = c.results().get(0).config();
-        return c.results().get(0).costModel() + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, budget " + cfg.tokenBudget()
+        return c.results().get(0).costModel() + ", " + cfg.mode() + ", KV " + cfg.kvTokens() + " tokens, budget " + cfg.effectiveTokenBudget()
                 + ", max running " + cfg.maxRunning();
     }
 }

@@ -4,6 +4,7 @@ import dev.equinox.cost.CostModels;
 import dev.equinox.cost.Gpu;
 import dev.equinox.cost.ModelShape;
 import dev.equinox.spi.EngineCostModel;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,11 +28,16 @@ public final class CostModelRegistry {
     }
 
     /**
-     * @throws IllegalArgumentException for an unknown name
+     * @throws IllegalArgumentException for an unknown name, or a step profile that is missing, unreadable or malformed
      */
     public static EngineCostModel create(String name) {
         if (name.startsWith("profile:")) {
-            return CostModels.profile(Path.of(name.substring("profile:".length())), 0);
+            try {
+                return CostModels.profile(Path.of(name.substring("profile:".length())), 0);
+            } catch (UncheckedIOException e) {
+                // a missing or unreadable file is the user's to fix, like a malformed one (IllegalArgumentException)
+                throw new IllegalArgumentException("cost model '" + name + "': " + e.getMessage(), e);
+            }
         }
         switch (name) {
             case "calibrated":

@@ -88,6 +88,18 @@ public record SimConfig(String policy, double alpha, double beta, double delta, 
         return new SimConfig(policy, alpha, beta, delta, gamma, predictor, costModel, mode, kvBlocks, blockSize, tokenBudget, maxRunning, s);
     }
 
+    /**
+     * The per-step token budget the scheduler actually applies: {@link #tokenBudget()}, except in
+     * {@link BatchingMode#VTC_REFERENCE} batching, where the scheduler ignores it and uses the artifact's prefill budget
+     * max(KV capacity / 6, 3072) (3,072 for the {@link #vtcReference()} preset's 10,000 tokens).
+     */
+    public int effectiveTokenBudget() {
+        if (mode == BatchingMode.VTC_REFERENCE) {
+            return (int) Math.min(Integer.MAX_VALUE, Math.max(kvTokens() / 6, 3072));
+        }
+        return tokenBudget;
+    }
+
     /** KV capacity in tokens. */
     public long kvTokens() {
         return (long) kvBlocks * blockSize;

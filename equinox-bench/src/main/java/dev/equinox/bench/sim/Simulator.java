@@ -36,6 +36,9 @@ import java.util.Map;
  * threads.
  */
 public final class Simulator {
+    /** The most seconds of per-second utilization a run keeps (the largest Java array). */
+    static final int MAX_UTIL_SECONDS = Integer.MAX_VALUE - 8;
+
     private Simulator() {
     }
 
@@ -111,7 +114,8 @@ public final class Simulator {
             }
         });
 
-        double[] util = new double[Math.max(16, (int) workload.lastArrival() + 16)];
+        // per-second buckets up to the last arrival, which Workload bounds (MAX_ARRIVAL_SECONDS, about 116 days)
+        double[] util = new double[(int) Math.min(MAX_UTIL_SECONDS, Math.max(16, (long) workload.lastArrival() + 16))];
         double busy = 0;
         long steps = 0;
         int next = 0;
@@ -237,13 +241,18 @@ public final class Simulator {
     }
 
     /** Adds a step's utilization x duration into 1-second buckets. */
-    private static double[] addUtil(double[] util, double t0, double d, double u) {
+    static double[] addUtil(double[] util, double t0, double d, double u) {
         double t = t0;
         double end = t0 + d;
         while (t < end) {
-            int k = (int) t;
+            long kk = (long) t;
+            if (kk >= MAX_UTIL_SECONDS) {
+                throw new IllegalStateException("virtual time reached " + kk + " s, beyond the " + MAX_UTIL_SECONDS
+                        + " s of per-second utilization the simulator keeps");
+            }
+            int k = (int) kk;
             if (k >= util.length) {
-                util = Arrays.copyOf(util, Math.max(k + 1, util.length * 2));
+                util = Arrays.copyOf(util, (int) Math.min(MAX_UTIL_SECONDS, Math.max(k + 1L, util.length * 2L)));
             }
             double segEnd = Math.min(end, k + 1);
             util[k] += (segEnd - t) * u;

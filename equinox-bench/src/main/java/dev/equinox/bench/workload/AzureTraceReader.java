@@ -81,6 +81,7 @@ public final class AzureTraceReader implements WorkloadReader {
                 if (arrival < 0) {
                     throw new WorkloadFormatException(file, no, "TIMESTAMP", "earlier than the first row (" + f[0] + ")");
                 }
+                TraceFiles.checkArrival(file, no, "TIMESTAMP", arrival);
                 b.add(row, assign.tenantOf(row), arrival, in, out);
                 row++;
             }

@@ -94,7 +94,7 @@ public final class CsvWorkloadReader implements WorkloadReader {
             if (tenant.isEmpty()) {
                 throw new WorkloadFormatException(file, no, FIELDS[1], "must not be empty");
             }
-            double arrival = TraceFiles.parseTime(file, no, FIELDS[2], f[2]);
+            double arrival = TraceFiles.checkArrival(file, no, FIELDS[2], TraceFiles.parseTime(file, no, FIELDS[2], f[2]));
             int in = TraceFiles.parsePositiveInt(file, no, FIELDS[3], f[3]);
             int out = TraceFiles.parsePositiveInt(file, no, FIELDS[4], f[4]);
             b.add(id, tenant, arrival, in, out);

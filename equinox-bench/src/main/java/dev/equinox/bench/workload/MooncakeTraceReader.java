@@ -57,8 +57,9 @@ public final class MooncakeTraceReader implements WorkloadReader {
                     throw new WorkloadFormatException(file, no, null, "invalid JSON: " + e.getOriginalMessage());
                 }
                 double ms = number(file, no, n, "timestamp");
-                int in = (int) number(file, no, n, "input_length");
-                int out = (int) number(file, no, n, "output_length");
+                TraceFiles.checkArrival(file, no, "timestamp", ms / 1000.0);
+                int in = integer(file, no, n, "input_length");
+                int out = integer(file, no, n, "output_length");
                 if (in <= 0) {
                     throw new WorkloadFormatException(file, no, "input_length", "must be > 0, got " + in);
                 }
@@ -78,6 +79,15 @@ public final class MooncakeTraceReader implements WorkloadReader {
         }
         b.description("Mooncake FAST'25 conversation trace " + file + "; " + assign.describe() + " by " + by);
         return b.build();
+    }
+
+    /** A token count: a whole number in [0, 2147483647] (10.0 counts as 10; 10.9 and 3000000000 are refused). */
+    private static int integer(String file, long no, JsonNode n, String field) throws WorkloadFormatException {
+        double d = number(file, no, n, field);
+        if (d != Math.rint(d) || d > Integer.MAX_VALUE) {
+            throw new WorkloadFormatException(file, no, field, "expected an integer in [0, " + Integer.MAX_VALUE + "], got " + n.get(field));
+        }
+        return (int) d;
     }
 
     private static double number(String file, long no, JsonNode n, String field) throws WorkloadFormatException {

@@ -34,6 +34,9 @@ import java.util.TreeMap;
 public final class ServeGenGenerator implements WorkloadReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Zero gaps in a row after which a window's inter-arrival distribution is taken to be degenerate. */
+    static final int MAX_STALLED_DRAWS = 100_000;
+
     @Override
     public String name() {
         return "servegen";
@@ -50,13 +53,15 @@ public final class ServeGenGenerator implements WorkloadReader {
         final String dist;
         final double p1;
         final double p2;
+        final long line; // of the rates file, for messages
 
-        Window(double start, double rate, String dist, double p1, double p2) {
+        Window(double start, double rate, String dist, double p1, double p2, long line) {
             this.start = start;
             this.rate = rate;
             this.dist = dist;
             this.p1 = p1;
             this.p2 = p2;
+            this.line = line;
         }
     }
 
@@ -119,7 +124,14 @@ public final class ServeGenGenerator implements WorkloadReader {
                 if (rate > 0 && !dist.equals("Gamma") && !dist.equals("Weibull")) {
                     throw new WorkloadFormatException(ratesFile, no, "iat_dist", "expected Gamma or Weibull, got '" + dist + "'");
                 }
-                windows.computeIfAbsent(id, k -> new ArrayList<>()).add(new Window(ws, rate * scale, dist, p1, p2));
+                // a shape or scale of 0 gives only zero gaps: the window would never end
+                if (rate > 0 && !(p1 > 0)) {
+                    throw new WorkloadFormatException(ratesFile, no, "iat_param1", "must be > 0 when rate_rps > 0, got " + f[5].trim());
+                }
+                if (rate > 0 && !(p2 > 0)) {
+                    throw new WorkloadFormatException(ratesFile, no, "iat_param2", "must be > 0 when rate_rps > 0, got " + f[6].trim());
+                }
+                windows.computeIfAbsent(id, k -> new ArrayList<>()).add(new Window(ws, rate * scale, dist, p1, p2, no));
             }
         }
         // 2. top clients by mean rate over the span
@@ -137,6 +149,17 @@ public final class ServeGenGenerator implements WorkloadReader {
         }
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("workload spec '" + spec.text() + "': no client has requests in [" + start + ", " + (start + duration) + ")");
+        }
+        double expected = 0; // requests the rates promise over the span
+        for (int c : chosen) {
+            for (Window w : windows.get(c)) {
+                expected += w.rate * Math.max(0, Math.min(w.start + 600, start + duration) - Math.max(w.start, start));
+            }
+        }
+        if (expected > Workload.MAX_GENERATED_REQUESTS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "workload spec '%s': about %.4g requests, more than %d, the most a "
+                    + "generated workload may have; use a shorter duration or a lower rate-scale", spec.text(), expected,
+                    Workload.MAX_GENERATED_REQUESTS));
         }
         // 3. length distributions of the chosen clients
         Map<Integer, TreeMap<Double, Lengths>> lengths = new HashMap<>();
@@ -187,12 +210,27 @@ public final class ServeGenGenerator implements WorkloadReader {
                 double mean = w.dist.equals("Gamma") ? w.p1 * w.p2 : w.p2 * gammaFn(1 + 1 / w.p1);
                 double fix = mean > 0 && Double.isFinite(mean) ? (1 / w.rate) / mean : 1;
                 double t = w.start;
+                int stalled = 0; // draws in a row that left t where it was
                 while (true) {
                     double gap = w.dist.equals("Gamma") ? Sampling.gamma(cr, w.p1, w.p2) : Sampling.weibull(cr, w.p1, w.p2);
                     if (!(gap >= 0) || Double.isInfinite(gap)) {
                         gap = 1 / w.rate;
                     }
-                    t += gap * fix;
+                    double next = t + gap * fix;
+                    if (next > t) {
+                        stalled = 0;
+                    } else if (next == t) {
+                        // a zero gap (a burst) is legitimate, but a distribution whose gaps are (almost) always zero, or
+                        // below the clock's resolution, would never reach the end of the window
+                        if (++stalled >= MAX_STALLED_DRAWS) {
+                            throw new WorkloadFormatException(ratesFile, w.line, null, "the " + w.dist + "(" + w.p1 + ", " + w.p2
+                                    + ") inter-arrival distribution of client " + c + " gives " + MAX_STALLED_DRAWS
+                                    + " zero gaps in a row: arrivals would never advance");
+                        }
+                    } else {
+                        next = t + 1 / w.rate; // not a number: step by the mean gap
+                    }
+                    t = next;
                     if (t >= hi) {
                         break;
                     }
@@ -206,6 +244,10 @@ public final class ServeGenGenerator implements WorkloadReader {
                     Lengths l = e.getValue();
                     int in = Math.max(1, l.inVals[Sampling.pick(l.inCum, cr.nextDouble())]);
                     int out = Math.max(1, l.outVals[Sampling.pick(l.outCum, cr.nextDouble())]);
+                    if (b.size() >= Workload.MAX_GENERATED_REQUESTS) {
+                        throw new IllegalArgumentException("workload spec '" + spec.text() + "': more than " + Workload.MAX_GENERATED_REQUESTS
+                                + " requests, the most a generated workload may have; use a shorter duration or a lower rate-scale");
+                    }
                     b.add(idSeq++, tenant, t - start, in, out);
                 }
             }

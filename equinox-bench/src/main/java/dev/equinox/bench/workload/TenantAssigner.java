@@ -10,6 +10,9 @@ import java.util.Locale;
  * assignment, independent of the other rows. Defaults: 8 tenants, skew 1.0 (t0 gets 37 %, t7 4.6 %).
  */
 public final class TenantAssigner {
+    /** The most tenants a trace may be split into: 1,000,000. */
+    public static final int MAX_TENANTS = 1_000_000;
+
     private final int tenants;
     private final double skew;
     private final long seed;
@@ -17,8 +20,8 @@ public final class TenantAssigner {
     private final String[] names;
 
     public TenantAssigner(int tenants, double skew, long seed) {
-        if (tenants < 1) {
-            throw new IllegalArgumentException("tenants must be >= 1, got " + tenants);
+        if (tenants < 1 || tenants > MAX_TENANTS) {
+            throw new IllegalArgumentException("tenants must be between 1 and " + MAX_TENANTS + ", got " + tenants);
         }
         if (!(skew >= 0) || Double.isInfinite(skew)) {
             throw new IllegalArgumentException("skew must be finite and >= 0, got " + skew);
@@ -38,7 +41,13 @@ public final class TenantAssigner {
 
     /** From spec keys {@code tenants} (default 8) and {@code skew} (default 1.0). */
     static TenantAssigner fromSpec(WorkloadSpec spec) {
-        return new TenantAssigner(spec.integer("tenants", 8), spec.number("skew", 1.0), spec.seed());
+        int tenants = spec.integer("tenants", 8);
+        double skew = spec.number("skew", 1.0);
+        try {
+            return new TenantAssigner(tenants, skew, spec.seed());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("workload spec '" + spec.text() + "': " + e.getMessage(), e);
+        }
     }
 
     /** The tenant of row {@code i}. */

@@ -25,20 +25,76 @@ final class TraceFiles {
         int b0 = in.read();
         int b1 = in.read();
         in.reset();
+        FailAtEnd gz = null;
         if (b0 == 0x1f && b1 == 0x8b) {
-            in = new GZIPInputStream(in, 1 << 16);
+            gz = new FailAtEnd(new GZIPInputStream(in, 1 << 16));
+            in = gz;
         }
-        return new NamedReader(location, new InputStreamReader(in, StandardCharsets.UTF_8));
+        return new NamedReader(location, new InputStreamReader(in, StandardCharsets.UTF_8), gz);
     }
 
     /** A reader that knows its file and how many lines were read, for error messages. */
     static final class NamedReader extends BufferedReader {
         final String file;
+        final FailAtEnd gzip; // null for a plain file
         long lines;
 
-        NamedReader(String file, java.io.Reader in) {
+        NamedReader(String file, java.io.Reader in, FailAtEnd gzip) {
             super(in, 1 << 16);
             this.file = file;
+            this.gzip = gzip;
+        }
+    }
+
+    /**
+     * Turns a read error of the decompressor (truncated or corrupt gzip data) into the end of the stream and keeps it,
+     * so the data decoded before it is still read line by line and the error is reported at the line where the data
+     * stops, not at the line being read when the reader's read-ahead met it.
+     */
+    static final class FailAtEnd extends java.io.FilterInputStream {
+        IOException failure;
+
+        FailAtEnd(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (failure != null) {
+                return -1;
+            }
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                return -1;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (failure != null) {
+                return -1;
+            }
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                return -1;
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            if (failure != null) {
+                return 0;
+            }
+            try {
+                return super.available();
+            } catch (IOException e) {
+                failure = e;
+                return 0;
+            }
         }
     }
 
@@ -47,10 +103,12 @@ final class TraceFiles {
         buf.setLength(0);
         int c;
         boolean any = false;
+        boolean newline = false;
         try {
             while ((c = r.read()) >= 0) {
                 any = true;
                 if (c == '\n') {
+                    newline = true;
                     break;
                 }
                 buf.append((char) c);
@@ -61,6 +119,12 @@ final class TraceFiles {
                 throw new WorkloadFormatException(n.file, n.lines + 1, null, "cannot be read at or after this line (truncated or corrupt compressed data?): " + e);
             }
             throw e;
+        }
+        if (!newline && r instanceof NamedReader && ((NamedReader) r).gzip != null && ((NamedReader) r).gzip.failure != null) {
+            // the decompressed data ends here, before the end of the file: this line and all after it are lost
+            NamedReader n = (NamedReader) r;
+            throw new WorkloadFormatException(n.file, n.lines + 1, null, "gzip data truncated or corrupt: cannot be read at or after this line ("
+                    + n.gzip.failure + ")");
         }
         if (any && r instanceof NamedReader) {
             ((NamedReader) r).lines++;
@@ -73,6 +137,18 @@ final class TraceFiles {
             buf.setLength(n - 1);
         }
         return buf.toString();
+    }
+
+    /**
+     * Checks that an arrival (seconds from the start of the trace) is at most {@link Workload#MAX_ARRIVAL_SECONDS}.
+     *
+     * @throws WorkloadFormatException naming the file, line and field otherwise
+     */
+    static double checkArrival(String file, long line, String field, double seconds) throws WorkloadFormatException {
+        if (seconds > Workload.MAX_ARRIVAL_SECONDS) {
+            throw new WorkloadFormatException(file, line, field, Workload.Builder.arrivalTooLate(seconds));
+        }
+        return seconds;
     }
 
     static int parsePositiveInt(String file, long line, String field, String v) throws WorkloadFormatException {

@@ -63,6 +63,10 @@ public final class VtcSuites implements WorkloadReader {
         if (!(cv > 0) || !(scale > 0)) {
             throw new IllegalArgumentException("workload spec '" + spec.text() + "': cv and rate-scale must be > 0");
         }
+        if (!Double.isNaN(duration) && !(duration > 0 && duration <= Workload.MAX_ARRIVAL_SECONDS)) {
+            throw new IllegalArgumentException("workload spec '" + spec.text() + "': duration must be > 0 and at most 10000000 seconds, got "
+                    + duration);
+        }
         Workload w = generate(spec.location(), spec.seed(), arrival, cv, duration, scale);
         return w;
     }
@@ -144,7 +148,7 @@ public final class VtcSuites implements WorkloadReader {
      */
     private static void addProcess(Workload.Builder b, SplittableRandom rnd, String tenant, double rate, double start, double duration,
             double onOff, boolean poisson, double cv, boolean phase, int in, int out) {
-        int total = (int) (rate * duration);
+        int total = count(b, rate, duration);
         double t = start + (phase && !poisson ? rnd.nextDouble() / rate : 0);
         double shape = 1 / (cv * cv);
         double gscale = cv * cv / rate;
@@ -157,12 +161,27 @@ public final class VtcSuites implements WorkloadReader {
         }
     }
 
+    /**
+     * int(rate * duration), the requests of one process.
+     *
+     * @throws IllegalArgumentException if they would take the workload beyond {@link Workload#MAX_GENERATED_REQUESTS}
+     */
+    private static int count(Workload.Builder b, double rate, double duration) {
+        double total = rate * duration;
+        if (b.size() + total > Workload.MAX_GENERATED_REQUESTS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "workload %s: %.4g requests/s for %.4g s would make it more than "
+                    + "%d requests, the most a generated workload may have; use a shorter duration or a lower rate-scale", b.name(), rate,
+                    duration, Workload.MAX_GENERATED_REQUESTS));
+        }
+        return (int) total;
+    }
+
     private static void increase(Workload.Builder b, SplittableRandom rnd, double duration, double scale, boolean poisson, double cv) {
         b.tenant("t0", null).tenant("t1", null);
         addProcess(b, rnd, "t0", 0.5 * scale, 0, duration, 0, poisson, cv, false, 256, 256);
         double start = 0.2 * scale;
         double end = 2 * scale;
-        int total = (int) (0.5 * (start + end) * duration);
+        int total = count(b, 0.5 * (start + end), duration);
         double t = 0;
         double shape = 1 / (cv * cv);
         for (int j = 0; j < total; j++) {
@@ -178,7 +197,7 @@ public final class VtcSuites implements WorkloadReader {
         b.tenant("t0", null).tenant("t1", null);
         double r0 = 8 * scale;
         double r1 = 1.5 * scale;
-        int total = (int) ((r0 + r1) * duration);
+        int total = count(b, r0 + r1, duration);
         double shape = 1 / (cv * cv);
         double gscale = cv * cv / (r0 + r1);
         double t = 0;

@@ -16,6 +16,16 @@ import java.util.Objects;
  * primitive arrays so a million requests cost about 30 MB (plus the texts, when there are any).
  */
 public final class Workload {
+    /**
+     * The latest arrival a workload may have: 10,000,000 s (about 116 days). Arrivals are seconds from the start of the
+     * trace; a larger one is almost always an absolute timestamp (Unix epoch seconds), and the simulator keeps
+     * per-second utilization up to the last arrival.
+     */
+    public static final double MAX_ARRIVAL_SECONDS = 1e7;
+
+    /** The most requests a generator ({@code vtc}, {@code servegen}) makes for one workload: 10,000,000. */
+    public static final long MAX_GENERATED_REQUESTS = 10_000_000;
+
     private final String name;
     private final String description;
     private final String[] tenantNames;
@@ -203,6 +213,11 @@ public final class Workload {
             this.name = Objects.requireNonNull(name, "name");
         }
 
+        /** The workload's name. */
+        public String name() {
+            return name;
+        }
+
         public Builder description(String text) {
             description = Objects.requireNonNull(text, "description");
             return this;
@@ -227,7 +242,8 @@ public final class Workload {
         /**
          * Adds a request.
          *
-         * @throws IllegalArgumentException for a negative or non-finite arrival or non-positive lengths
+         * @throws IllegalArgumentException for a negative or non-finite arrival, one beyond {@link #MAX_ARRIVAL_SECONDS}, or
+         *                                  non-positive lengths
          */
         public Builder add(long id, String tenantId, double arrivalSeconds, int inputTokens, int outputTokens) {
             return add(id, tenantId, arrivalSeconds, inputTokens, outputTokens, null);
@@ -236,11 +252,15 @@ public final class Workload {
         /**
          * Adds a request with its prompt text (null: none).
          *
-         * @throws IllegalArgumentException for a negative or non-finite arrival or non-positive lengths
+         * @throws IllegalArgumentException for a negative or non-finite arrival, one beyond {@link #MAX_ARRIVAL_SECONDS}, or
+         *                                  non-positive lengths
          */
         public Builder add(long id, String tenantId, double arrivalSeconds, int inputTokens, int outputTokens, String promptText) {
             if (!(arrivalSeconds >= 0) || Double.isInfinite(arrivalSeconds)) {
                 throw new IllegalArgumentException("arrival must be finite and >= 0, got " + arrivalSeconds);
+            }
+            if (arrivalSeconds > MAX_ARRIVAL_SECONDS) {
+                throw new IllegalArgumentException(arrivalTooLate(arrivalSeconds));
             }
             if (inputTokens <= 0 || outputTokens <= 0) {
                 throw new IllegalArgumentException("input and output tokens must be > 0, got " + inputTokens + ", " + outputTokens);
@@ -272,6 +292,12 @@ public final class Workload {
             output[n] = outputTokens;
             n++;
             return this;
+        }
+
+        /** The message for an arrival beyond {@link #MAX_ARRIVAL_SECONDS}. */
+        static String arrivalTooLate(double arrivalSeconds) {
+            return "arrival " + arrivalSeconds + " s is beyond 10000000 s (about 116 days): arrivals are seconds from the start of "
+                    + "the trace, not absolute timestamps";
         }
 
         private int index(String id) {

@@ -136,6 +136,11 @@ public final class WorkloadSpec {
         }
     }
 
+    /**
+     * A number key: {@code dflt} when absent.
+     *
+     * @throws IllegalArgumentException when the value is not a finite number (NaN and infinities are refused)
+     */
     public double number(String key, double dflt) {
         used.add(key);
         String v = params.get(key);
@@ -144,12 +149,12 @@ public final class WorkloadSpec {
         }
         try {
             double d = Double.parseDouble(v);
-            if (Double.isNaN(d)) {
+            if (!Double.isFinite(d)) {
                 throw new NumberFormatException();
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("workload spec '" + text + "': " + key + " must be a number, got '" + v + "'");
+            throw new IllegalArgumentException("workload spec '" + text + "': " + key + " must be a finite number, got '" + v + "'");
         }
     }
 

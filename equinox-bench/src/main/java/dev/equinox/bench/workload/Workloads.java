@@ -55,7 +55,7 @@ public final class Workloads {
      * @param seed the run's seed (used unless the spec has {@code seed=})
      * @throws WorkloadFormatException  for a malformed file
      * @throws IOException              for an unreadable file
-     * @throws IllegalArgumentException for an unknown format or key, or a bad value
+     * @throws IllegalArgumentException for an unknown format or key, a bad value, or a workload with no requests
      */
     public static Workload load(String spec, long seed) throws IOException {
         WorkloadSpec s = WorkloadSpec.parse(spec, seed);
@@ -74,7 +74,12 @@ public final class Workloads {
             String name = s.format().equals("vtc") && !spec.trim().startsWith("vtc:") ? "vtc:" + spec.trim() : spec.trim();
             w = w.relabel(name, w.description());
         }
-        return applyCommon(w, s);
+        w = applyCommon(w, s);
+        if (w.size() == 0) {
+            // an empty workload would "run" and report 0/0 for every policy
+            throw new IllegalArgumentException("workload spec '" + spec.trim() + "': no requests");
+        }
+        return w;
     }
 
     /** The workload bundled in the jar. */
@@ -100,6 +105,12 @@ public final class Workloads {
         String weights = s.string("weights", null);
         if (limit < 0 || maxIn < 0 || maxOut < 0) {
             throw new IllegalArgumentException("workload spec '" + s.text() + "': limit, max-input and max-output must be >= 0");
+        }
+        if (!(to > from)) {
+            throw new IllegalArgumentException("workload spec '" + s.text() + "': to (" + to + ") must be greater than from (" + from + ")");
+        }
+        if (!(speed > 0)) {
+            throw new IllegalArgumentException("workload spec '" + s.text() + "': speed must be > 0, got " + speed);
         }
         Workload out = w;
         if (from != 0 || to != Double.POSITIVE_INFINITY || speed != 1 || limit != 0 || maxIn != 0 || maxOut != 0) {

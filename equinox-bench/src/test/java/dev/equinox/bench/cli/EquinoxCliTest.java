@@ -112,6 +112,75 @@ class EquinoxCliTest {
         assertTrue(err.toString().contains("one workload"), err.toString());
     }
 
+    /** Runs the tool expecting bad input: exit code 2, one line on stderr starting with "equinox: ", nothing on stdout; the line. */
+    private static String runExpectingUsageError(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        int code;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine cl = EquinoxCli.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String e = err.toString().strip();
+        assertEquals(2, code, e);
+        assertTrue(e.startsWith("equinox: ") && !e.contains("\n") && !e.contains("\tat "), e);
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8), "nothing on stdout");
+        return e;
+    }
+
+    @Test
+    void tokenBudget_withVtcReferenceBatching_refusedAsIgnored() {
+        String e = runExpectingUsageError("replay", "-w", "overload?duration=30", "--vtc-reference", "--token-budget", "4096", "--quiet");
+        assertTrue(e.contains("--token-budget has no effect") && e.contains("= 3072"), e);
+        e = runExpectingUsageError("replay", "-w", "overload?duration=30", "--mode", "VTC_REFERENCE", "--token-budget", "4096", "--quiet");
+        assertTrue(e.contains("--token-budget has no effect"), e);
+        e = runExpectingUsageError("sweep", "-w", "overload?duration=30", "--vtc-reference", "--alphas", "0.5", "--deltas", "0", "--budgets",
+                "1024,2048", "--quiet");
+        assertTrue(e.contains("--budgets has no effect"), e);
+    }
+
+    @Test
+    void engineLine_vtcReferenceMode_showsTheBudgetTheSchedulerApplies() {
+        // defaults' KV cache of 131,072 tokens: VTC_REFERENCE batching applies max(131072 / 6, 3072) = 21845, not 2048
+        String out = runCapturingStdout("replay", "-w", "overload?duration=20", "-p", "vtc", "--mode", "VTC_REFERENCE", "--quiet");
+        assertTrue(out.contains("VTC_REFERENCE, KV 131072 tokens, budget 21845, max running 256"), out);
+        out = runCapturingStdout("replay", "-w", "overload?duration=20", "-p", "vtc", "--vtc-reference", "--quiet");
+        assertTrue(out.contains("VTC_REFERENCE, KV 10000 tokens, budget 3072, max running 1000"), out);
+    }
+
+    @Test
+    void duplicateRuns_refusedBeforeAnythingIsWritten() {
+        Path html = dir.resolve("dup.html");
+        String e = runExpectingUsageError("replay", "-w", "overload?duration=30", "-p", "vtc,vtc", "--html", html.toString(), "--quiet");
+        assertTrue(e.contains("'vtc+moving-average' is listed twice"), e);
+        assertTrue(!Files.exists(html), "no html written");
+        e = runExpectingUsageError("replay", "-w", "overload?duration=30", "-p", "vtc", "--predictors", "oracle, oracle", "--quiet");
+        assertTrue(e.contains("'vtc+oracle' is listed twice"), e);
+        e = runExpectingUsageError("suite", "-s", "overload", "--params", "duration=30", "-p", "fcfs,vtc,fcfs", "--quiet");
+        assertTrue(e.contains("'fcfs+moving-average' is listed twice"), e);
+    }
+
+    @Test
+    void badInputs_oneLineExitCodeTwo() throws Exception {
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "req_id,tenant,arrival_s,input_tokens,output_tokens\n");
+        assertEquals("equinox: workload spec '" + empty + "': no requests", runExpectingUsageError("replay", "-w", empty.toString(), "--quiet"));
+        assertTrue(runExpectingUsageError("replay", "-w", "overload?duration=-10", "--quiet").contains("duration must be > 0"));
+        String e = runExpectingUsageError("replay", "-w", "overload?duration=30", "--cost-model", "profile:/nonexistent", "--quiet");
+        assertTrue(e.contains("profile:/nonexistent"), e);
+        Path epoch = dir.resolve("epoch.csv");
+        Files.writeString(epoch, "0,a,1700000000,10,10\n");
+        e = runExpectingUsageError("replay", "-w", epoch.toString(), "--quiet");
+        assertTrue(e.contains("epoch.csv:1: field 'arrival_s'"), e);
+        e = runExpectingUsageError("replay", "-w", "overload?duration=1e12", "--quiet");
+        assertTrue(e.contains("duration"), e);
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

@@ -2,6 +2,7 @@ package dev.equinox.bench.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.equinox.bench.report.Comparison;
@@ -117,5 +118,28 @@ class SimulatorTest {
         });
         assertEquals(w.size(), last[0]);
         assertEquals(w.size(), last[1]);
+    }
+
+    @Test
+    void addUtil_timeBeyondIntSeconds_clearErrorNotAnIndexOverflow() {
+        double[] u = Simulator.addUtil(new double[16], 40.5, 1.0, 0.5);
+        assertEquals(0.25, u[40], 1e-12);
+        assertEquals(0.25, u[41], 1e-12);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Simulator.addUtil(new double[16], 3e9, 0.01, 1));
+        assertTrue(e.getMessage().contains("virtual time"), e.getMessage());
+    }
+
+    @Test
+    void costModel_missingProfile_illegalArgumentNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CostModelRegistry.create("profile:/nonexistent/p.csv"));
+        assertTrue(e.getMessage().startsWith("cost model 'profile:/nonexistent/p.csv': "), e.getMessage());
+    }
+
+    @Test
+    void effectiveTokenBudget_vtcReferenceMode_isTheArtifactsNotTheConfigured() {
+        assertEquals(3072, SimConfig.vtcReference().effectiveTokenBudget());
+        assertEquals(3072, SimConfig.vtcReference().withBudgets(9999, 1000).effectiveTokenBudget());
+        assertEquals(131072 / 6, SimConfig.defaults().withMode(dev.equinox.BatchingMode.VTC_REFERENCE).effectiveTokenBudget());
+        assertEquals(2048, SimConfig.defaults().effectiveTokenBudget());
     }
 }
