@@ -135,6 +135,8 @@ final class DefaultScheduler implements Scheduler {
     private volatile int tenantCount;
     private final ConcurrentLinkedQueue<Req> inbox = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Req> cancels = new ConcurrentLinkedQueue<>();
+    /** Requests whose blocking prediction arrived (prediction executor); looked at by the engine at its next drain. */
+    private final ConcurrentLinkedQueue<Req> predictionsArrived = new ConcurrentLinkedQueue<>();
     private final AtomicInteger waitingPermits = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong submittedCount = new AtomicLong();
@@ -347,6 +349,7 @@ final class DefaultScheduler implements Scheduler {
                     if (!closed) {
                         Prediction p = predictor.predict(r.spec);
                         r.ownPrediction = clampPrediction(p.outputTokens(), r.spec);
+                        predictionsArrived.add(r);
                     }
                 } catch (RuntimeException e) {
                     LOG.debug("predictor {} failed for request {}; the fallback is used", predictor.name(), r.id, e);
@@ -653,6 +656,16 @@ final class DefaultScheduler implements Scheduler {
             r.seq = seqCounter++;
             enqueue(r, false);
         }
+        while ((r = predictionsArrived.poll()) != null) {
+            // a prediction for a request already waiting at the head of its queue: taken up now, so that the policy
+            // ranks the head on it (a request behind the head takes it up when it becomes the head; one not drained
+            // yet, at its drain)
+            int ready = r.ownPrediction;
+            if (r.status == RequestStatus.QUEUED && r.tenant.head == r && ready != r.predicted) {
+                r.predicted = ready;
+                policy.onHeadChanged(r.tenantIndex);
+            }
+        }
         while ((r = cancels.poll()) != null) {
             applyCancel(r);
         }
@@ -730,7 +743,7 @@ final class DefaultScheduler implements Scheduler {
     /**
      * A request becoming its tenant's queue head takes up its asynchronous prediction if that has arrived, so the
      * policy ranks the head on it rather than on the fallback's (a prediction arriving while it is head already is
-     * taken up when the policy selects the tenant, {@link #refreshPrediction}).
+     * taken up at the next drain).
      */
     private static void takeUpPrediction(Req head) {
         int ready = head.ownPrediction;

@@ -227,6 +227,23 @@ class PredictionPathTest {
         assertEquals(40, third.predictedOutputTokens(), "the head carries its arrived prediction");
     }
 
+    /** A prediction that arrives while its request heads its queue (and cannot run yet) is taken up at the next step. */
+    @Test
+    void blockingPredictor_arrivedWhileHead_takenUpAtTheNextStep() {
+        Parked ex = new Parked();
+        Scheduler s = Equinox.builder().predictor(new Recording(true, spec -> 40)).predictionExecutor(ex)
+                .fallbackPredictor(new Recording(false, spec -> 3)).maxRunning(1).tokenBudget(64).chunkSize(64).build();
+        s.submit(RequestSpec.of("a", 4, 100)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // a's request runs, holding the one slot
+        RequestHandle waiting = s.submit(RequestSpec.of("b", 5, 100)).orElseThrow();
+        s.complete(s.nextBatch(), 1, Double.NaN); // drained on the fallback's 3: b's head, no room
+        assertEquals(3, waiting.predictedOutputTokens());
+        ex.tasks.get(1).run(); // its prediction arrives
+        s.complete(s.nextBatch(), 1, Double.NaN);
+        assertEquals(RequestStatus.QUEUED, waiting.status());
+        assertEquals(40, waiting.predictedOutputTokens(), "the head carries its arrived prediction while it waits");
+    }
+
     @Test
     void cheapPredictorThrows_fallbackUsed() {
         Scheduler s = Equinox.builder().predictor(throwing(false)).fallbackPredictor(new Recording(false, spec -> 6)).build();
