@@ -42,6 +42,13 @@ class FairnessTrackerTest {
         return List.of(new Arrival(0, "A", 10, 5, 8), new Arrival(0, "A", 10, 5, 8), new Arrival(0, "B", 10, 5, 8));
     }
 
+    /** A tracker on the 20 s window, listening to {@code s}. */
+    private static FairnessTracker tracked(Scheduler s, ScriptedEngine e) {
+        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
+        s.addListener(tracker);
+        return tracker;
+    }
+
     private static Scheduler fcfsOneAtATime(ScriptedEngine e) {
         return Equinox.builder().policy(Policies.fcfs()).maxRunning(1).tokenBudget(64).ticker(e.ticker).build();
     }
@@ -50,8 +57,7 @@ class FairnessTrackerTest {
     void snapshot_handCase_serviceDemandDifferenceAndJainByHand() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, handWorkload(), tracker::onSubmitted).runUntil(10);
         assertEquals(10_000_000_000L, e.now, "A1 and A2 ended, B1 still waits");
         e.now = 10_500_000_000L;
@@ -142,8 +148,7 @@ class FairnessTrackerTest {
     void snapshot_idleLongerThanWindow_ratesFallToZeroAndCumulativeStays() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, handWorkload(), tracker::onSubmitted).runToEnd();
         e.now += 21_000_000_000L;
         FairnessSnapshot snap = tracker.snapshot();
@@ -162,8 +167,7 @@ class FairnessTrackerTest {
     void snapshot_withoutSubmissions_serviceCountedDemandZeroJainNaN() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, handWorkload(), h -> { }).runUntil(10);
         FairnessSnapshot snap = tracker.snapshot();
         assertEquals(40, snap.service()[snap.indexOf("A")], EPS);
@@ -176,8 +180,7 @@ class FairnessTrackerTest {
     void snapshot_cancelledWhileWaiting_demandIsItsPromptAndNoService() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, List.of(), tracker::onSubmitted);
         RequestHandle h = e.submit(new Arrival(0, "C", 7, 3, 9));
         assertTrue(h.cancel());
@@ -199,8 +202,7 @@ class FairnessTrackerTest {
     void snapshot_unreportedRequestsBesideReportedOnes_demandAndBacklogOnlyFromReported() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, List.of(), h -> { });
         e.submit(new Arrival(0, "A", 10, 2, 8)); // unreported: first token at 1, ends at 2
         e.submit(new Arrival(0, "A", 10, 2, 8)); // unreported: first token at 3, ends at 4
@@ -221,8 +223,7 @@ class FairnessTrackerTest {
     void snapshot_reportArrivingAfterTheFirstTokenOrTheEnd_countedOnceAsItIsThen() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, List.of(), h -> { });
         RequestHandle ended = e.submit(new Arrival(0, "A", 10, 1, 8)); // ends in its first step
         RequestHandle started = e.submit(new Arrival(0, "B", 10, 3, 8)); // first token at 2, ends at 4
@@ -247,8 +248,7 @@ class FairnessTrackerTest {
     void snapshot_nothingRecordedSameBucket_returnsCachedSnapshot() {
         ScriptedEngine e = new ScriptedEngine(1.0, 0);
         Scheduler s = fcfsOneAtATime(e);
-        FairnessTracker tracker = FairnessTracker.create(e.ticker, window20(), 20);
-        s.addListener(tracker);
+        FairnessTracker tracker = tracked(s, e);
         e.drive(s, handWorkload(), tracker::onSubmitted).runUntil(3);
         FairnessSnapshot first = tracker.snapshot();
         assertSame(first, tracker.snapshot());
