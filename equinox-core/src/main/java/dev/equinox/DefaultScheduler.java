@@ -647,11 +647,11 @@ final class DefaultScheduler implements Scheduler {
             }
             if (!predictor.isBlocking()) {
                 int own = ownPrediction(r.spec);
-                r.ownPrediction = own;
-                r.predicted = own > 0 ? own : predict(fallback, r.spec);
+                r.setOwnPredictionOnEngine(own);
+                r.predicted = own > 0 ? own : fallbackPrediction(r.spec);
             } else {
                 int ready = r.ownPrediction;
-                r.predicted = ready > 0 ? ready : predict(fallback, r.spec);
+                r.predicted = ready > 0 ? ready : fallbackPrediction(r.spec);
             }
             r.seq = seqCounter++;
             enqueue(r, false);
@@ -660,10 +660,8 @@ final class DefaultScheduler implements Scheduler {
             // a prediction for a request already waiting at the head of its queue: taken up now, so that the policy
             // ranks the head on it (a request behind the head takes it up when it becomes the head; one not drained
             // yet, at its drain)
-            int ready = r.ownPrediction;
-            if (r.status == RequestStatus.QUEUED && r.tenant.head == r && ready != r.predicted) {
-                r.predicted = ready;
-                policy.onHeadChanged(r.tenantIndex);
+            if (r.status == RequestStatus.QUEUED && r.tenant.head == r) {
+                refreshPrediction(r);
             }
         }
         while ((r = cancels.poll()) != null) {
@@ -698,15 +696,13 @@ final class DefaultScheduler implements Scheduler {
         }
     }
 
-    private int predict(Predictor p, RequestSpec spec) {
+    /** The fallback predictor's prediction, clamped; the request's output cap if the fallback fails too. */
+    private int fallbackPrediction(RequestSpec spec) {
         try {
-            return clampPrediction(p.predict(spec).outputTokens(), spec);
+            return clampPrediction(fallback.predict(spec).outputTokens(), spec);
         } catch (RuntimeException e) {
-            if (p == fallback) {
-                return spec.maxOutputTokens();
-            }
-            LOG.debug("predictor {} failed; the fallback is used", p.name(), e);
-            return predict(fallback, spec);
+            LOG.debug("fallback predictor {} failed; the output cap is used", fallback.name(), e);
+            return spec.maxOutputTokens();
         }
     }
 

@@ -183,7 +183,9 @@ public final class Predictors {
         public void observe(RequestSpec r, int actual, int predicted) {
             if (predicted > 0 && actual > 0) {
                 // predicted = raw x exp(b), so b + w (log actual - log predicted) = (1 - w) b + w log(actual / raw):
-                // the moving average of the base's own log error; the first observation sets it, as VTC's average
+                // the moving average of the base's own log error (the first observation sets it, as VTC's average),
+                // exactly when the prediction was not clamped to the request's cap; a clamped one (predicted = cap
+                // = actual) moves b by nothing, where the unclamped evaluation would have moved it down
                 double error = Math.log((double) actual / predicted);
                 logFactor.merge(r.tenant(), error, (b, e) -> b + weight * e);
             }

@@ -16,11 +16,13 @@ import java.util.concurrent.CompletableFuture;
 final class Req implements RequestHandle {
     private static final VarHandle STATUS;
     private static final VarHandle CANCEL;
+    private static final VarHandle OWN_PREDICTION;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(Req.class, "status", RequestStatus.class);
             CANCEL = MethodHandles.lookup().findVarHandle(Req.class, "cancelRequested", int.class);
+            OWN_PREDICTION = MethodHandles.lookup().findVarHandle(Req.class, "ownPrediction", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,9 +44,16 @@ final class Req implements RequestHandle {
     /**
      * The scheduler's predictor's own prediction (clamped to the output cap), whether or not it was used: set by the
      * prediction executor for a blocking predictor, by the engine thread otherwise; 0 while there is none (not ready
-     * yet, or the predictor failed: a prediction is at least 1). Handed back to {@code Predictor.observe}.
+     * yet, or the predictor failed: a prediction is at least 1). Handed back to {@code Predictor.observe}. Read as a
+     * volatile; the engine thread writes it with {@link #setOwnPredictionOnEngine} (a plain store in effect: only
+     * the engine reads what it writes), so a new request costs no store-load fence.
      */
     volatile int ownPrediction;
+
+    /** The engine thread's write of {@link #ownPrediction} (non-blocking predictors): opaque, no fence. */
+    void setOwnPredictionOnEngine(int tokens) {
+        OWN_PREDICTION.setOpaque(this, tokens);
+    }
 
     // engine-thread state
     long seq;                 // arrival order (re-used after preemption so it stays first)

@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * A map from request id (&gt;= 0) to a long (a timestamp, a state), in two primitive arrays with linear probing and
- * backward-shift deletion: no boxing, no allocation except when it grows (at half full). Single thread (the engine
- * thread). Used by the fairness tracker and the Micrometer recorder; not API (the module does not export this
- * package).
+ * backward-shift deletion: no boxing, no allocation except when it grows (at half full). Not thread-safe: one
+ * thread at a time (the engine thread, or whoever holds its owner's lock). Used by the fairness tracker and the
+ * Micrometer recorder; not API (the module does not export this package).
  */
 public final class LongLongMap {
     public static final long ABSENT = Long.MIN_VALUE;

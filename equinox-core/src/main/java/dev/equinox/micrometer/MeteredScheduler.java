@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The scheduler as {@link EquinoxMetrics#scheduler()} hands it out: a decorator that feeds accepted submissions to
  * the fairness tracker (demand, backlog), registers a new tenant's meters at its first submission, and times
  * {@link #nextBatch()} on the wall clock once the binder is bound.
- * The undecorated scheduler pays nothing for either; this one pays two {@link System#nanoTime()} reads per
- * non-idle step. Batches and handles pass through unchanged, so they may be completed on either object.
+ * The undecorated scheduler pays nothing for either; this one pays one {@link System#nanoTime()} read per
+ * {@code nextBatch()} call and a second per non-empty step. Batches and handles pass through unchanged, so they may be completed on either object.
  */
 final class MeteredScheduler implements Scheduler {
     private final Scheduler delegate;

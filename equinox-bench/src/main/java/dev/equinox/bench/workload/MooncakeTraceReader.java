@@ -84,7 +84,7 @@ public final class MooncakeTraceReader implements WorkloadReader {
     /** A token count: a whole number in [0, 2147483647] (10.0 counts as 10; 10.9 and 3000000000 are refused). */
     private static int integer(String file, long no, JsonNode n, String field) throws WorkloadFormatException {
         double d = number(file, no, n, field);
-        if (d != Math.rint(d) || d > Integer.MAX_VALUE) {
+        if (d != Math.rint(d) || d > Integer.MAX_VALUE || d < 0) {
             throw new WorkloadFormatException(file, no, field, "expected an integer in [0, " + Integer.MAX_VALUE + "], got " + n.get(field));
         }
         return (int) d;

@@ -151,7 +151,13 @@ public final class Workload {
             }
             int in = maxInput > 0 ? Math.min(input[i], maxInput) : input[i];
             int out = maxOutput > 0 ? Math.min(output[i], maxOutput) : output[i];
-            b.add(ids[i], tenantNames[tenant[i]], (arrival[i] - from) / speed, in, out, promptText(i));
+            double at = (arrival[i] - from) / speed;
+            if (at > MAX_ARRIVAL_SECONDS) {
+                throw new IllegalArgumentException("workload '" + name + "': request " + ids[i] + " would arrive at " + at
+                        + " s after from=" + from + " and speed=" + speed + ", beyond the " + MAX_ARRIVAL_SECONDS
+                        + " s (about 116 days) the simulator keeps; raise speed or narrow from/to");
+            }
+            b.add(ids[i], tenantNames[tenant[i]], at, in, out, promptText(i));
         }
         return b.build();
     }

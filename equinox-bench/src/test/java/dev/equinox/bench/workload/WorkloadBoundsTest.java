@@ -93,8 +93,11 @@ class WorkloadBoundsTest {
         Workload.Builder b = Workload.builder("x").add(0, "a", 1e7, 1, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.add(1, "a", 3e9, 1, 1));
         assertTrue(e.getMessage().contains("3.0E9"), e.getMessage());
-        // a speed-up can push arrivals out too
-        assertThrows(IllegalArgumentException.class, () -> b.build().transform(0, Double.POSITIVE_INFINITY, 1e-3, 0, 0, 0));
+        // a slow-down (speed < 1) can push arrivals out too: the message says so
+        Workload week = Workload.builder("week").add(0, "a", 0, 1, 1).add(1, "a", 604_800, 1, 1).build();
+        e = assertThrows(IllegalArgumentException.class, () -> week.transform(0, Double.POSITIVE_INFINITY, 0.05, 0, 0, 0));
+        assertTrue(e.getMessage().contains("speed=0.05") && e.getMessage().contains("raise speed"), e.getMessage());
+        assertEquals(2, week.transform(0, Double.POSITIVE_INFINITY, 0.1, 0, 0, 0).size(), "6,048,000 s still fits");
     }
 
     @Test
