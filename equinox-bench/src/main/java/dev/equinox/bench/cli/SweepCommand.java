@@ -55,12 +55,23 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin
     Runs runs;
 
+    /** A grid axis must not repeat a value: the runs would repeat, and their rows be indistinguishable. */
+    private static void distinct(String option, List<?> values) {
+        if (values != null && new java.util.HashSet<>(values).size() != values.size()) {
+            throw new IllegalArgumentException(option + " repeats a value: " + values);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         SimConfig base = engine.config("equinox");
         if (budgets != null && !budgets.isEmpty() && base.mode() == BatchingMode.VTC_REFERENCE) {
             throw new IllegalArgumentException(EngineOptions.budgetIgnored("--budgets", base));
         }
+        distinct("--alphas", alphas);
+        distinct("--deltas", deltas);
+        distinct("--budgets", budgets);
+        distinct("--running", running);
         Workload w = Workloads.load(workload, engine.seed());
         List<Integer> bs = budgets == null || budgets.isEmpty() ? List.of(base.tokenBudget()) : budgets;
         List<Integer> rs = running == null || running.isEmpty() ? List.of(base.maxRunning()) : running;

@@ -163,6 +163,10 @@ class EquinoxCliTest {
         assertTrue(e.contains("'vtc+oracle' is listed twice"), e);
         e = runExpectingUsageError("suite", "-s", "overload", "--params", "duration=30", "-p", "fcfs,vtc,fcfs", "--quiet");
         assertTrue(e.contains("'fcfs+moving-average' is listed twice"), e);
+        e = runExpectingUsageError("sweep", "-w", "overload?duration=30", "--alphas", "0.5,0.7,0.5", "--baseline", "none", "--quiet");
+        assertEquals("equinox: --alphas repeats a value: [0.5, 0.7, 0.5]", e);
+        e = runExpectingUsageError("sweep", "-w", "overload?duration=30", "--deltas", "0.1,0.1", "--baseline", "none", "--quiet");
+        assertTrue(e.contains("--deltas repeats a value"), e);
     }
 
     @Test
