@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code equinox calibrate}: measures the GPU step time over a grid of step shapes and writes the CSV profile
- * described in {@link Calibrator}. Refuses (exit code 2, reason printed) without a GPU; {@code --backend cpu}
+ * described in {@link Calibrator}. Refuses (exit code 2, reason printed) without a GPU, and a bad option (exit code 2,
+ * one line {@code calibrate: message}, checked before anything runs); {@code --backend cpu}
  * runs the CPU reference for a smoke test and says that its numbers are not a GPU profile.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
@@ -65,18 +66,35 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        return Cli.guard(spec, this::calibrate);
+    }
+
+    private int calibrate() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        LlamaConfig config = LlamaConfig.preset(model);
+        LlamaConfig config = Cli.option("--model", () -> LlamaConfig.preset(model));
+        boolean gpu = Cli.gpuBackend(backend);
+        Cli.atLeast("--kv-blocks", kvBlocks, 1);
+        Cli.atLeast("--block-size", blockSize, 1);
+        Cli.atLeast("--max-tokens", maxTokens, 1);
+        Cli.atLeast("--max-seqs", maxSeqs, 1);
+        Cli.atLeast("--max-context", maxContext, 1);
+        Cli.atLeast("--warmup", warmup, 0);
+        Cli.atLeast("--repeats", repeats, 1);
         Calibrator.Grid std = Calibrator.Grid.standard();
         Calibrator.Grid grid = new Calibrator.Grid(prefill != null ? prefill : std.prefillTokens(),
                 decode != null ? decode : std.decodeSeqs(), context != null ? context : std.decodeContextTokens(), warmup, repeats);
+        Cli.writable("--out", out);
         Calibrator cal;
-        if (backend.equalsIgnoreCase("cpu")) {
+        if (!gpu) {
             o.println("calibrate: CPU reference backend: a smoke test of the tool, NOT a GPU profile");
-            cal = Calibrator.forCpuReference(config, kvBlocks, blockSize, maxTokens, maxSeqs);
-        } else if (backend.equalsIgnoreCase("gpu")) {
+            try {
+                cal = Calibrator.forCpuReference(config, kvBlocks, blockSize, maxTokens, maxSeqs, maxContext);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--backend cpu: " + e.getMessage() + " (use --model tiny or small, fewer --kv-blocks)", e);
+            }
+        } else {
             try {
                 cal = Calibrator.forGpu(config, kvBlocks, blockSize, maxTokens, maxSeqs, maxContext);
             } catch (GpuUnavailableException e) {
@@ -84,9 +102,6 @@ public final class CalibrateCommand implements Callable<Integer> {
                 return 2;
             }
             o.println("calibrate: " + config + " on " + GpuProbe.probe().describe());
-        } else {
-            err.println("calibrate: --backend must be gpu or cpu, got " + backend);
-            return 1;
         }
         try (cal) {
             List<Calibrator.Row> rows = cal.run(grid);

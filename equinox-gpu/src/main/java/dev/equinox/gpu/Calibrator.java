@@ -39,12 +39,15 @@ public final class Calibrator implements AutoCloseable {
     private final GpuExecutor executor;
     private final int maxTokens;
     private final int maxSeqs;
+    private final int maxContext;
     private final List<String> skipped = new ArrayList<>();
 
-    Calibrator(GpuExecutor executor, int maxTokens, int maxSeqs) {
+    /** @param maxContext the executor's context limit: points whose sequences would exceed it are skipped */
+    Calibrator(GpuExecutor executor, int maxTokens, int maxSeqs, int maxContext) {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.maxTokens = maxTokens;
         this.maxSeqs = maxSeqs;
+        this.maxContext = maxContext;
     }
 
     /**
@@ -58,12 +61,22 @@ public final class Calibrator implements AutoCloseable {
             throw new GpuUnavailableException("calibration needs a GPU: " + probe.cudaReason());
         }
         return new Calibrator(GpuExecutor.open(config, kvBlocks, blockSize, maxTokens, maxSeqs, maxContext, NvmlTelemetry.open(0)),
-                maxTokens, maxSeqs);
+                maxTokens, maxSeqs, maxContext);
     }
 
-    /** A calibrator over the CPU reference (small models; for smoke tests only: its times are not a GPU profile). */
+    /**
+     * A calibrator over the CPU reference (small models; for smoke tests only: its times are not a GPU profile);
+     * points beyond {@code maxContext} are skipped as on the GPU.
+     *
+     * @throws IllegalArgumentException when the model or KV cache is too large for the CPU reference
+     */
+    public static Calibrator forCpuReference(LlamaConfig config, int kvBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
+        return new Calibrator(GpuExecutor.cpuReference(config, kvBlocks, blockSize), maxTokens, maxSeqs, maxContext);
+    }
+
+    /** {@link #forCpuReference(LlamaConfig, int, int, int, int, int)} without a context limit. */
     public static Calibrator forCpuReference(LlamaConfig config, int kvBlocks, int blockSize, int maxTokens, int maxSeqs) {
-        return new Calibrator(GpuExecutor.cpuReference(config, kvBlocks, blockSize), maxTokens, maxSeqs);
+        return forCpuReference(config, kvBlocks, blockSize, maxTokens, maxSeqs, Integer.MAX_VALUE);
     }
 
     /** The grid: every combination of the three lists; (0 prefill, 0 decode) points are skipped. */
@@ -136,11 +149,16 @@ public final class Calibrator implements AutoCloseable {
     }
 
     String fits(int p, int d, int ctx, int steps) {
-        if (p + d > maxTokens) {
-            return (p + d) + " tokens exceed the step limit " + maxTokens;
+        if ((long) p + d > maxTokens) {
+            return ((long) p + d) + " tokens exceed the step limit " + maxTokens;
         }
         if (d + (p > 0 ? 1 : 0) > maxSeqs) {
             return "more sequences than " + maxSeqs;
+        }
+        // a decode's context grows by one per step, to ctx + steps - 1 in the last; a prefill's is p
+        long context = Math.max(d > 0 ? (long) ctx + steps - 1 : 0, p);
+        if (context > maxContext) {
+            return "context " + context + " exceeds the executor's max context " + maxContext;
         }
         int bs = executor.kv().blockSize();
         long blocks = (long) d * KvBlockManager.blocksFor(ctx + steps, bs) + KvBlockManager.blocksFor(p + 1, bs);

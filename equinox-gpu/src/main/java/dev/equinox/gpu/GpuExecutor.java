@@ -127,8 +127,19 @@ public final class GpuExecutor implements AutoCloseable {
             plan.clear();
         }
         long wall = System.nanoTime() - t0;
-        double util = telemetry.available() ? telemetry.utilization() : Double.NaN;
-        return new StepResult(wall, runner.lastDeviceNanos(), util, plan.tokens, plan.samples);
+        return new StepResult(wall, runner.lastDeviceNanos(), sampleUtilization(), plan.tokens, plan.samples);
+    }
+
+    /**
+     * The telemetry's utilization, NaN when it is unavailable or throws: the step's tokens are already appended,
+     * so a telemetry failure must not fail the step (the scheduler would recompute it, one token behind).
+     */
+    private double sampleUtilization() {
+        try {
+            return telemetry.available() ? telemetry.utilization() : Double.NaN;
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** The token entry {@code i} of the last step sampled, or -1 if it produced none. */
@@ -217,9 +228,19 @@ public final class GpuExecutor implements AutoCloseable {
         return p;
     }
 
+    /** Closes the runner and the telemetry; the telemetry is closed even when the runner's close throws. */
     @Override
     public void close() {
-        runner.close();
+        try {
+            runner.close();
+        } catch (RuntimeException e) {
+            try {
+                telemetry.close();
+            } catch (RuntimeException t) {
+                e.addSuppressed(t);
+            }
+            throw e;
+        }
         telemetry.close();
     }
 }

@@ -78,10 +78,46 @@ public final class GpuHostEngine {
     }
 
     /**
+     * Thrown by {@link #run} after {@value #MAX_CONSECUTIVE_FAILURES} consecutive failed steps; {@link #report()} is
+     * what the run did until then (as at a deadline: unfinished requests were cancelled and their KV memory
+     * released).
+     */
+    public static final class AbortedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        private final transient Report report;
+
+        AbortedException(String message, Throwable cause, Report report) {
+            super(message, cause);
+            this.report = report;
+        }
+
+        /** The partial report of the aborted run. */
+        public Report report() {
+            return report;
+        }
+    }
+
+    /** {@code seconds} in nanoseconds, saturated at {@link Long#MAX_VALUE} (infinity: no limit). */
+    static long limitNanos(double seconds) {
+        if (Double.isNaN(seconds) || seconds <= 0) {
+            throw new IllegalArgumentException("maxWallSeconds must be > 0, got " + seconds);
+        }
+        double nanos = seconds * 1e9;
+        return nanos >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) nanos;
+    }
+
+    /**
      * Runs until every request is terminal, or {@code maxWallSeconds} passed (the report then shows what
-     * finished).
+     * finished; {@link Double#POSITIVE_INFINITY} means no limit). On return, and when aborting, every request that
+     * is not terminal is cancelled and the executor releases its sequence and KV blocks; the outcomes show the
+     * requests' state when the run stopped.
+     *
+     * @throws IllegalArgumentException when {@code maxWallSeconds} is NaN or not positive
+     * @throws AbortedException         after {@value #MAX_CONSECUTIVE_FAILURES} consecutive failed steps, carrying
+     *                                  the partial report
      */
     public Report run(List<BenchRequest> requests, double maxWallSeconds) {
+        long limit = limitNanos(maxWallSeconds);
         List<BenchRequest> order = new ArrayList<>(requests);
         order.sort(Comparator.comparingDouble(BenchRequest::arrivalSeconds));
         Map<Long, Integer> target = new HashMap<>();
@@ -98,7 +134,6 @@ public final class GpuHostEngine {
         int utilCount = 0;
         long start = System.nanoTime();
         long clock0 = scheduler.ticker().read(); // the handles' timestamps are on the scheduler's clock
-        long deadline = start + (long) (maxWallSeconds * 1e9);
         int next = 0;
         while (true) {
             long now = System.nanoTime();
@@ -115,7 +150,7 @@ public final class GpuHostEngine {
                     rejected++;
                 }
             }
-            if (now > deadline) {
+            if (now - start > limit) {
                 break;
             }
             Batch batch = scheduler.nextBatch();
@@ -137,7 +172,11 @@ public final class GpuHostEngine {
                 scheduler.fail(batch, e);
                 failed++;
                 if (++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
-                    throw new IllegalStateException(consecutiveFailures + " consecutive steps failed; last: " + e.getMessage(), e);
+                    double wall = (System.nanoTime() - start) / 1e9;
+                    Report partial = report(handles, tokens, arrival, clock0, rejected, steps, failed, wall, busy, device,
+                            utilCount > 0 ? utilSum / utilCount : Double.NaN);
+                    releaseUnfinished(handles);
+                    throw new AbortedException(consecutiveFailures + " consecutive steps failed; last: " + e.getMessage(), e, partial);
                 }
                 continue;
             }
@@ -164,7 +203,38 @@ public final class GpuHostEngine {
             scheduler.complete(batch, r.durationNanos(), r.gpuUtilization());
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return report(handles, tokens, arrival, clock0, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
+        Report r = report(handles, tokens, arrival, clock0, rejected, steps, failed, wall, busy, device, utilCount > 0 ? utilSum / utilCount : Double.NaN);
+        releaseUnfinished(handles);
+        return r;
+    }
+
+    /**
+     * Cancels every request that is not terminal (the scheduler applies it at its next {@code nextBatch()}, which
+     * is called here; a batch it still forms is failed) and releases their sequences and KV blocks in the executor.
+     */
+    private void releaseUnfinished(List<RequestHandle> handles) {
+        boolean any = false;
+        for (RequestHandle h : handles) {
+            if (!h.status().isTerminal()) {
+                h.cancel();
+                any = true;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        try {
+            Batch b = scheduler.nextBatch();
+            if (!b.isEmpty()) {
+                executor.onStepFailed(b);
+                scheduler.fail(b, new IllegalStateException("run stopped"));
+            }
+        } catch (RuntimeException e) {
+            // the scheduler may be closed or broken: the executor's state is released below all the same
+        }
+        for (RequestHandle h : handles) {
+            executor.release(h.id()); // idempotent: finished requests were released by the listener already
+        }
     }
 
     /** Seconds from {@code clock0} to {@code nanos} on the scheduler's clock; NaN for an unset (negative) time. */

@@ -85,7 +85,7 @@ final class GpuModel implements ModelRunner {
         this.blockSize = blockSize;
         this.maxTokens = maxTokens;
         this.maxSeqs = maxSeqs;
-        this.maxBlocksPerSeq = KvBlockManager.blocksFor(maxContext, blockSize);
+        this.maxBlocksPerSeq = maxBlocksPerSeq(maxContext, blockSize, numBlocks);
         this.smCount = probe.multiprocessors();
         JCudaDriver.setExceptionsEnabled(true);
         JCudaDriver.cuInit(0);
@@ -163,10 +163,18 @@ final class GpuModel implements ModelRunner {
     }
 
     /**
+     * The block-table width: blocks for {@code maxContext} positions, at most {@code numBlocks} (a sequence cannot hold
+     * more), computed without int overflow (a {@code maxContext} near {@link Integer#MAX_VALUE} is fine).
+     */
+    static int maxBlocksPerSeq(int maxContext, int blockSize, int numBlocks) {
+        return Math.min(numBlocks, KvBlockManager.blocksFor(maxContext, blockSize));
+    }
+
+    /**
      * Bytes of device memory the model needs for the given sizes (weights, KV cache, step buffers, and the split-K
      * buffer that split-K for the storing GEMMs uses: an upper bound when it is off).
      */
-    static long deviceBytes(LlamaConfig c, int numBlocks, int blockSize, int maxTokens, int maxSeqs, int maxContext) {
+    static long deviceBytes(LlamaConfig c, int numBlocks, int blockSize, int maxTokens, int maxSeqs, long maxContext) {
         long kv = 2L * 2 * c.layers() * numBlocks * blockSize * c.kvHeads() * c.headDim();
         long perToken = 4L * c.hidden() + 2L * c.hidden() + 2L * c.qkvDim() + 2L * c.heads() * c.headDim()
                 + 6L * c.intermediate() + 16;
@@ -178,7 +186,7 @@ final class GpuModel implements ModelRunner {
         long[] free = new long[1];
         long[] total = new long[1];
         JCudaDriver.cuMemGetInfo(free, total);
-        long need = deviceBytes(c, numBlocks, blockSize, maxTokens, maxSeqs, maxBlocksPerSeq * blockSize);
+        long need = deviceBytes(c, numBlocks, blockSize, maxTokens, maxSeqs, (long) maxBlocksPerSeq * blockSize);
         if (need > free[0]) {
             throw new GpuUnavailableException(String.format("%s with %d KV blocks x %d needs %.2f GiB of device memory, %.2f GiB free",
                     c.name(), numBlocks, blockSize, need / 1073741824.0, free[0] / 1073741824.0));

@@ -32,7 +32,12 @@ final class GpuToolsCommands {
         }
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
+            return Cli.guard(spec, this::selftest);
+        }
+
+        private int selftest() {
+            Cli.positive("--tolerance", tolerance, false);
             PrintWriter out = spec.commandLine().getOut();
             GpuProbe.Result p = GpuProbe.probe();
             if (!p.cudaAvailable()) {
@@ -87,7 +92,23 @@ final class GpuToolsCommands {
         }
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
+            return Cli.guard(spec, this::perf);
+        }
+
+        private int perf() {
+            LlamaConfig c = Cli.option("--model", () -> LlamaConfig.preset(model));
+            Cli.atLeast("--decode-seqs", seqs, 1);
+            Cli.atLeast("--context", context, 1);
+            if ((long) seqs * KvBlockManager.blocksFor((long) context + 16, 16) + 8 > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("--decode-seqs " + seqs + " x --context " + context + " needs more KV blocks than an int holds");
+            }
+            if (peakGbs != null) {
+                Cli.positive("--peak-gbs", peakGbs, false);
+            }
+            if (peakTflops != null) {
+                Cli.positive("--peak-tflops", peakTflops, false);
+            }
             PrintWriter out = spec.commandLine().getOut();
             GpuProbe.Result p = GpuProbe.probe();
             if (!p.cudaAvailable()) {
@@ -98,10 +119,8 @@ final class GpuToolsCommands {
             double peakBytes = peakGbs != null ? peakGbs * 1e9 : sheet[0];
             double peakFlops = peakTflops != null ? peakTflops * 1e12 : sheet[1];
             if (Double.isNaN(peakBytes) || Double.isNaN(peakFlops)) {
-                spec.commandLine().getErr().println("perf: unknown device '" + p.deviceName() + "': pass --peak-gbs and --peak-tflops");
-                return 1;
+                throw new IllegalArgumentException("unknown device '" + p.deviceName() + "': pass --peak-gbs and --peak-tflops");
             }
-            LlamaConfig c = LlamaConfig.preset(model);
             out.println("perf on " + p.describe() + ", " + c);
             int hid = c.hidden();
             double flops = GpuChecks.withKernels((k, probe) -> GpuChecks.gemmFlops(k, probe.multiprocessors(), 2048, c.qkvDim(), hid, 20));
@@ -112,7 +131,7 @@ final class GpuToolsCommands {
             int blocks = seqs * KvBlockManager.blocksFor(context + 16, bs) + 8;
             Calibrator.Row r;
             try (Calibrator cal = new Calibrator(GpuExecutor.open(c, blocks, bs, Math.max(seqs, 256), seqs + 1, context + 64, null),
-                    Math.max(seqs, 256), seqs + 1)) {
+                    Math.max(seqs, 256), seqs + 1, context + 64)) {
                 r = cal.run(new Calibrator.Grid(new int[] {0}, new int[] {seqs}, new int[] {context}, 3, 10)).get(0);
             }
             double bytes = GpuChecks.decodeBytes(c, seqs, r.decodeContextTokens() / Math.max(1, seqs));

@@ -53,9 +53,9 @@ final class KvBlockManager {
         return sequences.size();
     }
 
-    /** Blocks needed to hold {@code tokens} positions. */
-    static int blocksFor(int tokens, int blockSize) {
-        return (tokens + blockSize - 1) / blockSize;
+    /** Blocks needed to hold {@code tokens} positions, computed in long and saturated at {@link Integer#MAX_VALUE}. */
+    static int blocksFor(long tokens, int blockSize) {
+        return (int) Math.min(Integer.MAX_VALUE, (Math.max(0, tokens) + blockSize - 1) / blockSize);
     }
 
     Sequence get(long id) {

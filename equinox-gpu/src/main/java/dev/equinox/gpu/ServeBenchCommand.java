@@ -6,6 +6,7 @@ import dev.equinox.Scheduler;
 import dev.equinox.cost.CostModels;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code equinox serve-bench}: serves a synthetic multi-tenant workload (Poisson arrivals) with a real Equinox
  * scheduler and the Llama decoder on the GPU, and reports throughput, per-tenant service and latencies.
- * Exit code 0 on success, 2 when the GPU is unavailable (the reason is printed), 1 on other errors.
+ * Exit code 0 on success; 2 for a bad option or input, or when the GPU is unavailable (one line {@code serve-bench:
+ * message}); 1 when the run aborted after consecutive failed steps (the partial report is printed first).
  *
  * <p>{@code --backend cpu} runs the pure-Java reference model instead (small models such as {@code tiny}): it
  * exercises the whole loop on a machine without a GPU, its timings mean nothing for a GPU.
@@ -116,15 +118,43 @@ public final class ServeBenchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        return Cli.guard(spec, this::serve);
+    }
+
+    /** Every option checked before anything runs (an IllegalArgumentException names the option and the value). */
+    private void validate() {
+        Cli.gpuBackend(backend);
+        Cli.atLeast("--kv-blocks", kvBlocks, 1);
+        Cli.atLeast("--block-size", blockSize, 1);
+        Cli.atLeast("--token-budget", tokenBudget, 1);
+        Cli.atLeast("--max-running", maxRunning, 1);
+        Cli.atLeast("--chunk", chunk, 1);
+        Cli.atLeast("--max-context", maxContext, 1);
+        Cli.positive("--max-seconds", maxSeconds, false);
+        if (trace != null) {
+            Cli.readable("--trace", trace);
+        } else {
+            Cli.atLeast("--requests", requests, 1);
+            Cli.atLeast("--tenants", tenants, 1);
+            Cli.positive("--rate", rate, true);
+            Cli.atLeast("--prompt", prompt, 1);
+            Cli.atLeast("--output", output, 1);
+        }
+        if (costProfile != null) {
+            Cli.readable("--cost-profile", costProfile);
+        }
+        if (csv != null) {
+            Cli.writable("--csv", csv);
+        }
+    }
+
+    private int serve() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        LlamaConfig config = LlamaConfig.preset(model);
-        boolean gpu = backend.equalsIgnoreCase("gpu");
-        if (!gpu && !backend.equalsIgnoreCase("cpu")) {
-            err.println("serve-bench: --backend must be gpu or cpu, got " + backend);
-            return 1;
-        }
+        LlamaConfig config = Cli.option("--model", () -> LlamaConfig.preset(model));
+        validate();
+        boolean gpu = Cli.gpuBackend(backend);
         if (gpu && !GpuProbe.probe().cudaAvailable()) {
             err.println("serve-bench: GPU unavailable: " + GpuProbe.probe().cudaReason());
             err.println("(try --backend cpu --model tiny to run the loop on the CPU reference)");
@@ -137,21 +167,23 @@ public final class ServeBenchCommand implements Callable<Integer> {
                 BenchTrace t = BenchTrace.read(trace);
                 work = t.requests();
                 weights = t.weights();
-            } catch (IllegalArgumentException | IOException e) {
-                err.println("serve-bench: cannot read --trace: " + e.getMessage());
-                return 1;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot read --trace " + trace + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --trace " + trace + ": " + Cli.why(e), e);
             }
         } else {
             work = workload(requests, tenants, rate, prompt, output, seed);
         }
         Equinox builder = Equinox.builder().kvCache(kvBlocks, blockSize).tokenBudget(tokenBudget).maxRunning(maxRunning)
-                .chunkSize(Math.min(chunk, tokenBudget)).maxContext(maxContext).policy(Policies.byName(policy));
+                .chunkSize(Math.min(chunk, tokenBudget)).maxContext(maxContext).policy(Cli.option("--policy", () -> Policies.byName(policy)));
         if (costProfile != null) {
             try {
                 builder.costModel(CostModels.profile(costProfile, 0));
+            } catch (UncheckedIOException e) {
+                throw new IllegalArgumentException("cannot use --cost-profile " + costProfile + ": " + Cli.why(e.getCause()), e);
             } catch (RuntimeException e) {
-                err.println("serve-bench: cannot use --cost-profile: " + e.getMessage());
-                return 1;
+                throw new IllegalArgumentException("cannot use --cost-profile " + costProfile + ": " + e.getMessage(), e);
             }
         }
         try (Scheduler s = builder.build();
@@ -161,25 +193,34 @@ public final class ServeBenchCommand implements Callable<Integer> {
             weights.forEach(s::registerTenant);
             out.println("serve-bench: " + config + " on " + ex.backend() + ", policy " + s.policyName()
                     + (trace != null ? ", trace " + trace + " (" + work.size() + " requests)" : ""));
-            GpuHostEngine.Report r = new GpuHostEngine(s, ex).run(work, maxSeconds);
-            out.printf(Locale.ROOT, "requests %d (rejected %d, finished %d), steps %d (failed %d)%n", r.submitted(), r.rejected(),
-                    r.finished(), r.steps(), r.failedSteps());
-            out.printf(Locale.ROOT, "prompt tokens %d, output tokens %d, wall %.2f s, busy %.2f s, device %.2f s, %.1f output tok/s%n",
-                    r.promptTokens(), r.outputTokens(), r.wallSeconds(), r.busySeconds(), r.deviceSeconds(), r.outputTokensPerSecond());
-            out.printf(Locale.ROOT, "mean GPU utilization %s%n", Double.isNaN(r.meanGpuUtilization()) ? "n/a"
-                    : String.format(Locale.ROOT, "%.1f %%", 100 * r.meanGpuUtilization()));
-            r.outputTokensByTenant().forEach((t, n) -> out.println("  " + t + ": " + n + " output tokens"));
-            out.println("as the simulator's table (equinox replay):");
-            ServeSummary.print(out, ServeSummary.cells(s.policyName(), r, weights));
+            GpuHostEngine.Report r;
+            int rc = 0;
+            try {
+                r = new GpuHostEngine(s, ex).run(work, maxSeconds);
+            } catch (GpuHostEngine.AbortedException e) {
+                r = e.report();
+                err.println("serve-bench: aborted: " + e.getMessage() + " (the partial report follows)");
+                rc = 1;
+            }
+            print(out, s.policyName(), r, weights);
             if (csv != null) {
                 writeOutcomes(r, csv);
                 out.println("per-request results: " + csv);
             }
-            return 0;
-        } catch (GpuUnavailableException e) {
-            err.println("serve-bench: GPU unavailable: " + e.getMessage());
-            return 2;
+            return rc;
         }
+    }
+
+    private static void print(PrintWriter out, String policyName, GpuHostEngine.Report r, Map<String, Double> weights) {
+        out.printf(Locale.ROOT, "requests %d (rejected %d, finished %d), steps %d (failed %d)%n", r.submitted(), r.rejected(),
+                r.finished(), r.steps(), r.failedSteps());
+        out.printf(Locale.ROOT, "prompt tokens %d, output tokens %d, wall %.2f s, busy %.2f s, device %.2f s, %.1f output tok/s%n",
+                r.promptTokens(), r.outputTokens(), r.wallSeconds(), r.busySeconds(), r.deviceSeconds(), r.outputTokensPerSecond());
+        out.printf(Locale.ROOT, "mean GPU utilization %s%n", Double.isNaN(r.meanGpuUtilization()) ? "n/a"
+                : String.format(Locale.ROOT, "%.1f %%", 100 * r.meanGpuUtilization()));
+        r.outputTokensByTenant().forEach((t, n) -> out.println("  " + t + ": " + n + " output tokens"));
+        out.println("as the simulator's table (equinox replay):");
+        ServeSummary.print(out, ServeSummary.cells(policyName, r, weights));
     }
 
     static void writeOutcomes(GpuHostEngine.Report r, Path path) throws IOException {

@@ -56,11 +56,15 @@ class BenchTraceTest {
     }
 
     @Test
-    void serveBench_unreadableTrace_exitsOneNamingTheProblem(@TempDir Path dir) throws Exception {
+    void serveBench_unreadableTrace_exitsTwoNamingTheProblem(@TempDir Path dir) throws Exception {
         Path trace = dir.resolve("bad.csv");
         Files.writeString(trace, "req_id,tenant,arrival_s,input_tokens,output_tokens\n0,a,soon,8,3\n");
-        int rc = new picocli.CommandLine(new ServeBenchCommand()).execute("--backend", "cpu", "--model", "tiny", "--trace", trace.toString());
-        assertEquals(1, rc);
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new ServeBenchCommand());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int rc = cl.execute("--backend", "cpu", "--model", "tiny", "--trace", trace.toString());
+        assertEquals(2, rc, err.toString());
+        assertTrue(err.toString().startsWith("serve-bench: cannot read --trace ") && err.toString().contains("arrival_s"), err.toString());
     }
 
     @Test

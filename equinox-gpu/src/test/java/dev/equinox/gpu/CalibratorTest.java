@@ -61,7 +61,7 @@ class CalibratorTest {
     @Test
     void run_afterCalibration_leavesKvCacheEmpty() {
         GpuExecutor ex = GpuExecutor.cpuReference(LlamaConfig.tiny(), 32, 4);
-        Calibrator cal = new Calibrator(ex, 64, 8);
+        Calibrator cal = new Calibrator(ex, 64, 8, Integer.MAX_VALUE);
         cal.run(new Calibrator.Grid(new int[] {5}, new int[] {3}, new int[] {6}, 1, 2));
         assertEquals(0, ex.usedKvBlocks());
         assertEquals(0, ex.kv().liveSequences());
@@ -87,5 +87,42 @@ class CalibratorTest {
         assertThrows(IllegalArgumentException.class, () -> new Calibrator.Grid(new int[] {-1}, new int[] {0}, new int[] {1}, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new Calibrator.Grid(new int[] {1}, new int[] {0}, new int[] {0}, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new Calibrator.Grid(new int[] {1}, new int[] {0}, new int[] {1}, 0, 0));
+    }
+
+    @Test
+    void run_pointBeyondMaxContext_isSkippedWithReasonInsteadOfFailingTheRun() {
+        int maxContext = 16;
+        CpuReference cpu = new CpuReference(LlamaConfig.tiny(), 64, 4);
+        ModelRunner limited = new ModelRunner() { // enforces the block-table width as GpuModel does
+            @Override
+            public void forward(StepPlan plan, int[] sampled) {
+                if (plan.maxBlocks > KvBlockManager.blocksFor(maxContext, 4)) {
+                    throw new IllegalStateException(plan.maxBlocks + " blocks per sequence exceed the block table");
+                }
+                cpu.forward(plan, sampled);
+            }
+
+            @Override
+            public long lastDeviceNanos() {
+                return -1;
+            }
+
+            @Override
+            public String describe() {
+                return "limited";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (Calibrator cal = new Calibrator(new GpuExecutor(LlamaConfig.tiny(), limited, 64, 4, null), 64, 8, maxContext)) {
+            List<Calibrator.Row> rows = cal.run(new Calibrator.Grid(new int[] {0, 8, 32}, new int[] {0, 2}, new int[] {4, 40}, 1, 2));
+            // measured: (8,0), (0,2,4), (8,2,4); skipped: (0,2,40), (8,2,40), (32,*) for the prefill or the step limit
+            assertEquals(3, rows.size(), cal.skipped().toString());
+            assertTrue(cal.skipped().stream().anyMatch(s -> s.startsWith("0,2,40: context 42 exceeds the executor's max context 16")),
+                    cal.skipped().toString());
+            assertTrue(cal.skipped().stream().anyMatch(s -> s.startsWith("32,0,4: context 32 exceeds")), cal.skipped().toString());
+        }
     }
 }

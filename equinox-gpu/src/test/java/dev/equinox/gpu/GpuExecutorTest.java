@@ -1,5 +1,6 @@
 package dev.equinox.gpu;
 
+import dev.equinox.spi.GpuTelemetry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -138,5 +139,89 @@ class GpuExecutorTest {
         assertTrue(Double.isNaN(GpuChecks.datasheetPeaks("Tesla T4")[0]));
         // Llama-2-7B decode at batch 64, context 512: 13.48 GB of weights + 64 x 512 x 0.5 MB of KV
         assertEquals(13.48e9 + 17.18e9, GpuChecks.decodeBytes(LlamaConfig.llama2_7b(), 64, 512), 0.02e9);
+    }
+
+    /** A runner that only closes (and throws there when {@code failClose}). */
+    private static ModelRunner closingRunner(boolean failClose) {
+        return new ModelRunner() {
+            @Override
+            public void forward(StepPlan plan, int[] sampled) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public long lastDeviceNanos() {
+                return -1;
+            }
+
+            @Override
+            public String describe() {
+                return "test";
+            }
+
+            @Override
+            public void close() {
+                if (failClose) {
+                    throw new IllegalStateException("runner close failed");
+                }
+            }
+        };
+    }
+
+    /** Telemetry that counts closes, and throws from utilization() and (when asked) close(). */
+    private static final class BadTelemetry implements GpuTelemetry {
+        final boolean failClose;
+        int closes;
+
+        BadTelemetry(boolean failClose) {
+            this.failClose = failClose;
+        }
+
+        @Override
+        public boolean available() {
+            return true;
+        }
+
+        @Override
+        public double utilization() {
+            throw new IllegalStateException("NVML went away");
+        }
+
+        @Override
+        public long memoryUsedBytes() {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            closes++;
+            if (failClose) {
+                throw new IllegalStateException("telemetry close failed");
+            }
+        }
+    }
+
+    @Test
+    void close_runnerCloseThrows_stillClosesTelemetryAndKeepsBothErrors() {
+        BadTelemetry t = new BadTelemetry(false);
+        IllegalStateException x = assertThrows(IllegalStateException.class, () -> new GpuExecutor(C, closingRunner(true), 8, 4, t).close());
+        assertEquals("runner close failed", x.getMessage());
+        assertEquals(1, t.closes);
+
+        BadTelemetry t2 = new BadTelemetry(true);
+        IllegalStateException y = assertThrows(IllegalStateException.class, () -> new GpuExecutor(C, closingRunner(true), 8, 4, t2).close());
+        assertEquals(1, t2.closes);
+        assertEquals("telemetry close failed", y.getSuppressed()[0].getMessage());
+    }
+
+    @Test
+    void run_telemetryThrows_stepSucceedsWithNaNUtilization() {
+        int[] p = GpuExecutor.syntheticPrompt(3, 6, C.vocab());
+        GpuExecutor ex = new GpuExecutor(C, new CpuReference(C, 16, 4), 16, 4, new BadTelemetry(false));
+        ex.kv().getOrCreate(3, () -> p);
+        StepResult r = ex.run(new ScriptedStep().prefill(3, 0, 6, true));
+        assertTrue(Double.isNaN(r.gpuUtilization()));
+        assertEquals(1, ex.generatedTokens(3));
+        assertArrayEquals(solo(p, 1), ex.generatedTokenIds(3));
     }
 }

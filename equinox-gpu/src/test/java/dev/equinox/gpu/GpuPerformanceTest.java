@@ -57,7 +57,7 @@ class GpuPerformanceTest {
         int ctx = 512;
         int bs = 16;
         int blocks = seqs * KvBlockManager.blocksFor(ctx + 16, bs) + 8;
-        try (Calibrator cal = new Calibrator(GpuExecutor.open(c, blocks, bs, 256, seqs + 1, ctx + 64, null), 256, seqs + 1)) {
+        try (Calibrator cal = new Calibrator(GpuExecutor.open(c, blocks, bs, 256, seqs + 1, ctx + 64, null), 256, seqs + 1, ctx + 64)) {
             Calibrator.Row r = cal.run(new Calibrator.Grid(new int[] {0}, new int[] {seqs}, new int[] {ctx}, 3, 10)).get(0);
             double fraction = GpuChecks.decodeBytes(c, seqs, r.decodeContextTokens() / seqs) / (r.deviceMs() / 1e3) / peakBytes;
             System.out.printf("decode batch %d ctx %d: %.3f ms device, %.1f %% of HBM peak (target %.0f %%, %s; regression floor %.0f %%)%n",

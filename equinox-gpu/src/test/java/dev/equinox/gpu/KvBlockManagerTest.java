@@ -110,4 +110,20 @@ class KvBlockManagerTest {
             assertEquals(32, count + kv.freeBlocks(), "blocks are conserved");
         }
     }
+
+    @Test
+    void blocksFor_nearIntMax_doesNotOverflow() {
+        assertEquals(134_217_728, KvBlockManager.blocksFor(Integer.MAX_VALUE, 16));
+        assertEquals(Integer.MAX_VALUE, KvBlockManager.blocksFor(Integer.MAX_VALUE, 1));
+        assertEquals(Integer.MAX_VALUE, KvBlockManager.blocksFor(Long.MAX_VALUE, 1), "saturates");
+        assertEquals(2, KvBlockManager.blocksFor(17, 16));
+        assertEquals(0, KvBlockManager.blocksFor(0, 16));
+    }
+
+    @Test
+    void maxBlocksPerSeq_hugeMaxContext_isCappedAtTheCache() {
+        assertEquals(2048, GpuModel.maxBlocksPerSeq(Integer.MAX_VALUE, 16, 2048), "--max-context 2147483647");
+        assertEquals(7, GpuModel.maxBlocksPerSeq(100, 16, 2048));
+        assertTrue(GpuModel.deviceBytes(LlamaConfig.tiny(), 2048, 16, 64, 8, 2048L * 16) > 0);
+    }
 }

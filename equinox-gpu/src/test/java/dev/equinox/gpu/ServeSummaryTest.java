@@ -131,7 +131,7 @@ class ServeSummaryTest {
     }
 
     @Test
-    void serveBench_costProfile_isFittedOrRefusedWithExitOne(@TempDir Path dir) throws Exception {
+    void serveBench_costProfile_isFittedOrRefusedWithExitTwo(@TempDir Path dir) throws Exception {
         Path trace = dir.resolve("w.csv");
         Files.writeString(trace, "req_id,tenant,arrival_s,input_tokens,output_tokens\n0,a,0,8,3\n1,b,0,5,4\n");
         Path profile = dir.resolve("p.csv");
@@ -157,7 +157,7 @@ class ServeSummaryTest {
         StringWriter badErr = new StringWriter();
         picocli.CommandLine badCl = new picocli.CommandLine(new ServeBenchCommand());
         badCl.setErr(new PrintWriter(badErr, true));
-        assertEquals(1, badCl.execute(bad));
+        assertEquals(2, badCl.execute(bad));
         assertTrue(badErr.toString().contains("cannot use --cost-profile") && badErr.toString().contains("at least 2 measured steps"),
                 badErr.toString());
         String[] missing = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of("--cost-profile",
@@ -165,7 +165,7 @@ class ServeSummaryTest {
         StringWriter err = new StringWriter();
         picocli.CommandLine cl = new picocli.CommandLine(new ServeBenchCommand());
         cl.setErr(new PrintWriter(err, true));
-        assertEquals(1, cl.execute(missing));
-        assertTrue(err.toString().contains("cannot use --cost-profile"), err.toString());
+        assertEquals(2, cl.execute(missing));
+        assertTrue(err.toString().contains("--cost-profile") && err.toString().contains("no such file"), err.toString());
     }
 }
