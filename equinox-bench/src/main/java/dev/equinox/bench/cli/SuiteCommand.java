@@ -59,6 +59,9 @@ public final class SuiteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> names = suites == null || suites.isEmpty() ? VtcSuites.SUITES : suites;
+        if (new java.util.HashSet<>(names).size() != names.size()) {
+            throw new IllegalArgumentException("--suites names a suite twice: " + names);
+        }
         long wall0 = System.nanoTime();
         List<SimConfig> configs = new ArrayList<>();
         for (String p : policies) {

@@ -167,6 +167,8 @@ class EquinoxCliTest {
         assertEquals("equinox: --alphas repeats a value: [0.5, 0.7, 0.5]", e);
         e = runExpectingUsageError("sweep", "-w", "overload?duration=30", "--deltas", "0.1,0.1", "--baseline", "none", "--quiet");
         assertTrue(e.contains("--deltas repeats a value"), e);
+        e = runExpectingUsageError("suite", "-s", "overload,increase,overload", "--params", "duration=30", "--quiet");
+        assertEquals("equinox: --suites names a suite twice: [overload, increase, overload]", e);
     }
 
     @Test
