@@ -14,5 +14,13 @@ public enum BatchingMode {
      * since the last admission; KV is reserved for the maximum output (no preemption); the artifact's admission
      * check and prefill budget {@code max(capacity / 6, 3072)} apply.
      */
-    VTC_REFERENCE
+    VTC_REFERENCE;
+
+    /**
+     * The prefill token budget a step applies: {@code configured} (the builder's {@code tokenBudget}), except in
+     * {@link #VTC_REFERENCE}, where the artifact's {@code max(kvTokens / 6, 3072)} replaces it.
+     */
+    public int tokenBudget(int configured, long kvTokens) {
+        return this == VTC_REFERENCE ? (int) Math.min(Integer.MAX_VALUE, Math.max(kvTokens / 6, 3072)) : configured;
+    }
 }

@@ -948,7 +948,7 @@ final class DefaultScheduler implements Scheduler {
 
     /** VTC reference mode's prefill token budget: the artifact's batch_max_tokens = max(capacity / 6, 3072). */
     private int vtcPrefillBudget() {
-        return Math.max(totalBlocks * blockSize / 6, 3072);
+        return BatchingMode.VTC_REFERENCE.tokenBudget(configuredBudget, (long) totalBlocks * blockSize);
     }
 
     /** Takes up r's asynchronous prediction if it has arrived; r is its tenant's queue head, so the policy is told. */

@@ -94,10 +94,7 @@ public record SimConfig(String policy, double alpha, double beta, double delta, 
      * max(KV capacity / 6, 3072) (3,072 for the {@link #vtcReference()} preset's 10,000 tokens).
      */
     public int effectiveTokenBudget() {
-        if (mode == BatchingMode.VTC_REFERENCE) {
-            return (int) Math.min(Integer.MAX_VALUE, Math.max(kvTokens() / 6, 3072));
-        }
-        return tokenBudget;
+        return mode.tokenBudget(tokenBudget, kvTokens());
     }
 
     /** KV capacity in tokens. */
